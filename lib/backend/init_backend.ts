@@ -1,0 +1,139 @@
+/**
+ * Choosing the TensorFlow.js backend: `tensorflow` (native, optional), `wasm` (embedded
+ * default) or `cpu` (pure JS, last resort).
+ *
+ * - `tensorflow` comes from `@tensorflow/tfjs-node`, which is never a dependency of this
+ *   project: its install script downloads libtensorflow, which is impossible on offline
+ *   machines. Users who have it add it (`deno add npm:@tensorflow/tfjs-node`) and `auto`
+ *   picks it up through a dynamic import that is allowed to fail.
+ * - `wasm` loads the SIMD build shipped inside the installed `@tensorflow/tfjs-backend-wasm`
+ *   package (no network), then registers this project's training kernels on it.
+ * - `cpu` always works but is far too slow to train the conv models.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { registerWasmTrainingKernels } from "./wasm/register.ts";
+
+/** A backend this project can run on. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** What {@link initBackend} may be asked for: a backend, or `auto` to pick the best. */
+export type BackendChoice = "auto" | BackendName;
+
+/** The backend choices, in `auto`'s order of preference. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
+
+/** Options for {@link initBackend}. */
+export interface BackendOptions {
+  /** Which backend to use. Default `auto`: tensorflow, then wasm, then cpu. */
+  backend?: BackendChoice;
+  /**
+   * Register this project's wasm training kernels (Conv2DBackpropFilter and faster conv and
+   * matmul gradients). Default true; false gives stock tfjs-backend-wasm, for benchmarks.
+   */
+  wasmTrainingKernels?: boolean;
+}
+
+/** What {@link initBackend} chose and why the others were passed over. */
+export interface BackendReport {
+  /** The active backend. */
+  name: BackendName;
+  /** Extra facts about it (e.g. `SIMD`, the wasm directory, the kernel pack). */
+  detail: string;
+  /** Backends tried before it and the reason each was skipped. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+/** Directory of the installed `@tensorflow/tfjs-backend-wasm` package's `.wasm` files. */
+export function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@tensorflow/tfjs-backend-wasm");
+  const dir = path.dirname(entry);
+  const simd = path.join(dir, "tfjs-backend-wasm-simd.wasm");
+  if (!fs.existsSync(simd)) {
+    throw new Error(
+      `tfjs-backend-wasm is installed at ${dir} but ${simd} is missing; reinstall with 'deno install'`,
+    );
+  }
+  return dir + path.sep;
+}
+
+async function tryTensorflow(): Promise<void> {
+  // A variable specifier keeps this import optional: it is resolved only at run time and
+  // fails fast when the package is not in the import map.
+  const specifier = ["@tensorflow", "tfjs-node"].join("/");
+  try {
+    await import(specifier);
+  } catch (err) {
+    throw new Error(
+      `@tensorflow/tfjs-node is not installed (optional; 'deno add npm:@tensorflow/tfjs-node' ` +
+        `where its native download works): ${firstLine(err)}`,
+    );
+  }
+  if (!(await tf.setBackend("tensorflow"))) {
+    throw new Error("@tensorflow/tfjs-node imported but its 'tensorflow' backend failed to start");
+  }
+}
+
+async function tryWasm(registerKernels: boolean): Promise<string> {
+  setWasmPaths(wasmDistDir());
+  if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to initialise");
+  await tf.ready();
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  if (registerKernels) registerWasmTrainingKernels();
+  return `${simd ? "SIMD" : "no SIMD"}, ${threads ? "threads" : "1 thread"}, ` +
+    `training kernels ${registerKernels ? "registered" : "off (stock)"}`;
+}
+
+async function tryCpu(): Promise<void> {
+  if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend failed to initialise");
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split("\n")[0];
+}
+
+/**
+ * Selects and initialises a backend and reports the choice.
+ *
+ * @throws when a specific backend is asked for and cannot start, naming the reason.
+ */
+export async function initBackend(options: BackendOptions = {}): Promise<BackendReport> {
+  const choice = options.backend ?? "auto";
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(`unknown backend '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`);
+  }
+  // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
+  tf.enableProdMode();
+  const order: BackendName[] = choice === "auto" ? ["tensorflow", "wasm", "cpu"] : [choice];
+  const skipped: BackendReport["skipped"] = [];
+  for (const name of order) {
+    try {
+      let detail = "";
+      if (name === "tensorflow") await tryTensorflow();
+      else if (name === "wasm") detail = await tryWasm(options.wasmTrainingKernels ?? true);
+      else await tryCpu();
+      await tf.ready();
+      return { name, detail, skipped };
+    } catch (err) {
+      if (choice !== "auto") throw new Error(`backend '${name}' is unavailable: ${firstLine(err)}`);
+      skipped.push({ name, reason: firstLine(err) });
+    }
+  }
+  throw new Error(
+    `no backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`,
+  );
+}
+
+/** One line describing a {@link BackendReport}, for logs and notebooks. */
+export function describeBackend(report: BackendReport): string {
+  const why = report.skipped.map((s) => `${s.name} skipped: ${s.reason}`).join("; ");
+  return `backend ${report.name}${report.detail ? ` (${report.detail})` : ""}` +
+    (why ? ` [${why}]` : "");
+}
