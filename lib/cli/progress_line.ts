@@ -1,0 +1,63 @@
+/**
+ * Terminal progress for training: one redrawn line on a TTY, plain periodic lines otherwise
+ * (logs, CI, notebooks). Hand-written: the whole job is one formatted line, which progress-bar
+ * packages would wrap in far more machinery than they save.
+ *
+ * @module
+ */
+import type { Progress } from "../train/run.ts";
+import type { StepRecord } from "../train/gan_trainer.ts";
+
+/** Formats seconds as h:mm:ss or m:ss. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return `${h ? `${h}:` : ""}${mm}:${String(r).padStart(2, "0")}`;
+}
+
+/** One progress line: epoch, step/total, losses, steps/s, ETA. */
+export function progressText(r: StepRecord, p: Progress, lastG: number | null): string {
+  const g = r.gLoss ?? lastG;
+  return `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.totalSteps} ` +
+    `D ${r.dLoss.toFixed(3)} G ${g === null ? "-" : g.toFixed(3)} ` +
+    `D(x) ${r.dReal.toFixed(2)} D(G(z)) ${r.dFake.toFixed(2)} ` +
+    `${p.stepsPerSecond.toFixed(2)} step/s ETA ${formatDuration(p.etaSeconds)}`;
+}
+
+/** Writes progress to stdout: redrawn on a TTY, every `everySeconds` otherwise. */
+export class ProgressLine {
+  #lastPrint = 0;
+  #lastG: number | null = null;
+  #dirty = false;
+  readonly #tty: boolean;
+  readonly #encoder = new TextEncoder();
+
+  /** Creates a writer; `everySeconds` applies when stdout is not a terminal. */
+  constructor(readonly everySeconds = 30) {
+    this.#tty = Deno.stdout.isTerminal();
+  }
+
+  /** Reports one step. */
+  update(r: StepRecord, p: Progress): void {
+    if (r.gLoss !== null) this.#lastG = r.gLoss;
+    const now = performance.now();
+    const line = progressText(r, p, this.#lastG);
+    if (this.#tty) {
+      if (now - this.#lastPrint < 100 && p.step !== p.totalSteps) return;
+      Deno.stdout.writeSync(this.#encoder.encode(`\x1b[2K\r${line}`));
+      this.#dirty = true;
+    } else if (now - this.#lastPrint >= this.everySeconds * 1000 || p.step === p.totalSteps) {
+      console.log(line);
+    } else return;
+    this.#lastPrint = now;
+  }
+
+  /** Prints a message on its own line (ending a redrawn line first). */
+  log(message: string): void {
+    if (this.#dirty) Deno.stdout.writeSync(this.#encoder.encode("\n"));
+    this.#dirty = false;
+    console.log(message);
+  }
+}

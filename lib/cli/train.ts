@@ -1,0 +1,163 @@
+/**
+ * `deno task train`: trains one of the report's GANs from the command line.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from "../backend/init_backend.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
+import { summarize } from "../models/network.ts";
+import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
+import { trainRun } from "../train/run.ts";
+import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
+import { batches } from "../data/batches.ts";
+import { choiceFlag, intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { formatDuration, ProgressLine } from "./progress_line.ts";
+
+const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [options]
+
+  --model NAME          mlp (report A.1), dcgan (A.2) or improved (A.3)        (required)
+  --out DIR             run directory: config.json, history.jsonl, checkpoint, samples/
+  --epochs N            passes over the 60,000 training images (default 50, report 3.3)
+  --steps N             stop after N steps in total, counting steps before a resume
+  --batch-size N        examples per step (default 64)
+  --seed N              seed for weights, data order, noise and dropout (default 0)
+  --backend NAME        auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
+  --resume              continue the run in --out from its last checkpoint
+  --sample-every N      write samples/epoch-NNN.png every N epochs (default 1)
+  --checkpoint-every N  also checkpoint every N steps (default 500; 0: epoch ends only)
+  --data-dir DIR        directory holding the Fashion-MNIST IDX files
+  --dry-run             build, load data, run two steps, print shapes and losses; write nothing
+  -h, --help            this text`;
+
+/** Builds the run's config from parsed flags. */
+export function configFromFlags(flags: Record<string, string | boolean | undefined>): TrainConfig {
+  if (flags.model === undefined) throw new UsageError("--model is required");
+  const kind = choiceFlag<ModelKind>(flags.model, "model", MODEL_KINDS, "mlp");
+  const config = defaultTrainConfig(kind);
+  config.epochs = intFlag(flags.epochs, "epochs", config.epochs);
+  config.maxSteps = intFlag(flags.steps, "steps", null);
+  config.batchSize = intFlag(flags["batch-size"], "batch-size", config.batchSize);
+  config.seed = intFlag(flags.seed, "seed", config.seed, 0);
+  config.sampleEvery = intFlag(flags["sample-every"], "sample-every", config.sampleEvery);
+  config.checkpointEvery = intFlag(flags["checkpoint-every"], "checkpoint-every", config.checkpointEvery, 0);
+  return config;
+}
+
+async function main(): Promise<number> {
+  const flags = parseFlags(Deno.args, {
+    model: { type: "string" },
+    out: { type: "string" },
+    epochs: { type: "string" },
+    steps: { type: "string" },
+    "batch-size": { type: "string" },
+    seed: { type: "string" },
+    backend: { type: "string" },
+    resume: { type: "boolean" },
+    "sample-every": { type: "string" },
+    "checkpoint-every": { type: "string" },
+    "data-dir": { type: "string" },
+    "dry-run": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = configFromFlags(flags);
+  const dryRun = !!flags["dry-run"];
+  if (!dryRun && typeof flags.out !== "string") throw new UsageError("--out DIR is required");
+  const backend = choiceFlag<BackendChoice>(
+    flags.backend ?? Deno.env.get("GAN_BACKEND"),
+    "backend",
+    BACKEND_CHOICES,
+    "auto",
+  );
+
+  const report = await initBackend({ backend });
+  const out = new ProgressLine();
+  out.log(describeBackend(report));
+  const data = await loadFashionMnist({ dataDir: flags["data-dir"] as string | undefined });
+  out.log(`data: ${data.train.count} training images from ${data.source}`);
+
+  if (dryRun) return dryRunSteps(config, data.train, out);
+
+  const outDir = flags.out as string;
+  let stop = false;
+  const onSigint = () => {
+    if (stop) Deno.exit(130);
+    stop = true;
+    out.log("interrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit now)");
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    const result = await trainRun({
+      outDir,
+      config,
+      train: data.train,
+      resume: !!flags.resume,
+      shouldStop: () => stop,
+      callbacks: {
+        onStart: (i) =>
+          out.log(
+            `${i.resumed ? `resuming at step ${i.startStep}` : "training"} ${config.model.kind}: ` +
+              `${i.totalSteps} steps (${i.stepsPerEpoch} per epoch) into ${outDir}`,
+          ),
+        onStep: (r, p) => out.update(r, p),
+        onEpochEnd: (e) =>
+          out.log(
+            `epoch ${e.epoch}: mean D ${e.meanDLoss.toFixed(4)}, mean G ${e.meanGLoss.toFixed(4)}, ` +
+              `${e.steps} steps in ${formatDuration(e.seconds)} (${(e.seconds / Math.max(1, e.steps)).toFixed(3)} s/step)`,
+          ),
+        onSample: (file) => out.log(`samples: ${file}`),
+      },
+    });
+    out.log(
+      `${result.interrupted ? "stopped" : "done"}: step ${result.steps}, ${result.stepsThisCall} steps in ` +
+        `${formatDuration(result.seconds)} (${(result.seconds / Math.max(1, result.stepsThisCall)).toFixed(3)} s/step)`,
+    );
+    return result.interrupted ? 130 : 0;
+  } catch (err) {
+    if (err instanceof NonFiniteLossError) {
+      out.log(`error: ${err.message}; the last checkpoint in ${outDir} is intact`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+function dryRunSteps(config: TrainConfig, train: import("../data/fashion_mnist.ts").Split, out: ProgressLine): number {
+  const trainer = new GanTrainer(config);
+  try {
+    const z = config.model.zDim;
+    for (const [name, net, shape] of [
+      ["generator", trainer.gan.generator, [config.batchSize, z]],
+      ["discriminator", trainer.gan.discriminator, [config.batchSize, 28, 28, 1]],
+    ] as const) {
+      out.log(`${name} (${net.store.countParams().toLocaleString("en-US")} parameters):`);
+      for (const row of summarize(net, [...shape])) {
+        out.log(`  ${row.layer.padEnd(8)} [${row.outputShape.join(", ")}]  ${row.params}`);
+      }
+    }
+    const it = batches(train, { batchSize: config.batchSize, seed: config.seed });
+    for (let i = 0; i < 2; i++) {
+      const batch = it.next().value!;
+      const t0 = performance.now();
+      const r = trainer.trainStep(batch.images, 1, batch.index);
+      tf.dispose([batch.images, batch.labels]);
+      out.log(
+        `dry-run step ${r.step}: D ${r.dLoss.toFixed(4)} G ${r.gLoss?.toFixed(4) ?? "-"} ` +
+          `(${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+      );
+    }
+    out.log("dry run ok: nothing written");
+    return 0;
+  } finally {
+    trainer.dispose();
+  }
+}
+
+if (import.meta.main) await runCli(USAGE, main);

@@ -1,0 +1,51 @@
+/**
+ * The one configuration object for the report's networks, with its defaults.
+ *
+ * @module
+ */
+
+/** The report's three models: A.1 MLP GAN, A.2 DCGAN, A.3 improved conv GAN. */
+export type ModelKind = "mlp" | "dcgan" | "improved";
+
+/** Every model kind, for validation and CLI usage text. */
+export const MODEL_KINDS: readonly ModelKind[] = ["mlp", "dcgan", "improved"];
+
+/** Hyper-parameters of a generator/discriminator pair. */
+export interface ModelConfig {
+  /** Which architecture. */
+  kind: ModelKind;
+  /** Length of the latent vector z. Report A.1/A.2: `z_dim=100`. */
+  zDim: number;
+  /** Dropout probability (MLP: Dropout, conv D: Dropout2d). Report table 1: 0.3. */
+  dropout: number;
+  /** LeakyReLU negative slope. Report A.1/A.2: 0.2. */
+  leak: number;
+  /** Generator feature-map base (conv models). Report table 1: 64. */
+  ngf: number;
+  /** Discriminator feature-map base (conv models). Report table 1: 64. */
+  ndf: number;
+  /** BatchNorm running-average momentum. PyTorch's default, which the report keeps: 0.1. */
+  bnMomentum: number;
+  /** BatchNorm epsilon. PyTorch's default: 1e-5. */
+  bnEps: number;
+  /** Std of the N(0, std) conv weight init and N(1, std) BN gamma init. Report A.2: 0.02. */
+  initStd: number;
+}
+
+/** The report's values (table 1, appendix A) for a model kind. */
+export function defaultModelConfig(kind: ModelKind): ModelConfig {
+  if (!MODEL_KINDS.includes(kind)) {
+    throw new Error(`unknown model '${kind}': expected one of ${MODEL_KINDS.join(", ")}`);
+  }
+  return {
+    kind,
+    zDim: 100,
+    dropout: 0.3,
+    leak: 0.2,
+    ngf: 64,
+    ndf: 64,
+    bnMomentum: 0.1,
+    bnEps: 1e-5,
+    initStd: 0.02,
+  };
+}

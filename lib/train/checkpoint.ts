@@ -1,0 +1,148 @@
+/**
+ * Checkpoint files: named float32 tensors plus a JSON header, written atomically.
+ *
+ * Layout: the 8 bytes `FGANCKPT`, a little-endian u32 format version, a u32 header length,
+ * the header (UTF-8 JSON: `meta`, the tensor table, the payload's byte length and SHA-256),
+ * then the payload (every tensor's float32 data, little-endian, in table order). A file is
+ * written to a temporary name in the same directory and renamed over the old one, so a crash
+ * mid-write leaves the previous checkpoint intact. Loading checks magic, version, lengths and
+ * the payload's SHA-256, so a truncated or corrupted file is an error, never a silent start.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import * as tf from "@tensorflow/tfjs";
+
+const MAGIC = "FGANCKPT";
+const VERSION = 1;
+
+/** A tensor read from a checkpoint (plain data, not a tf.Tensor). */
+export interface StoredTensor {
+  /** Shape. */
+  shape: number[];
+  /** Values, float32. */
+  data: Float32Array;
+}
+
+/** A loaded checkpoint. */
+export interface Checkpoint<M> {
+  /** The JSON metadata saved with it. */
+  meta: M;
+  /** The tensors, by name. */
+  tensors: Map<string, StoredTensor>;
+}
+
+interface Header<M> {
+  meta: M;
+  tensors: { name: string; shape: number[]; offset: number; length: number }[];
+  payloadBytes: number;
+  payloadSha256: string;
+}
+
+/** Writes `tensors` (read from the backend) and `meta` to `file`, atomically. */
+export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf.Tensor>): void {
+  const table: Header<M>["tensors"] = [];
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    if (t.dtype !== "float32") throw new Error(`checkpoint: tensor ${name} is ${t.dtype}, expected float32`);
+    table.push({ name, shape: t.shape, offset, length: t.size });
+    offset += t.size;
+  }
+  const payload = new Float32Array(offset);
+  for (const entry of table) payload.set(tensors.get(entry.name)!.dataSync() as Float32Array, entry.offset);
+  const payloadBytes = new Uint8Array(payload.buffer);
+  const header: Header<M> = {
+    meta,
+    tensors: table,
+    payloadBytes: payloadBytes.byteLength,
+    payloadSha256: createHash("sha256").update(payloadBytes).digest("hex"),
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const prefix = new Uint8Array(16);
+  prefix.set(new TextEncoder().encode(MAGIC));
+  const view = new DataView(prefix.buffer);
+  view.setUint32(8, VERSION, true);
+  view.setUint32(12, headerBytes.byteLength, true);
+
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${Deno.pid}.tmp`;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    fs.writeSync(fd, prefix);
+    fs.writeSync(fd, headerBytes);
+    fs.writeSync(fd, payloadBytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Reads and verifies a checkpoint.
+ *
+ * @throws naming the file when it is missing, truncated, of another format or corrupted.
+ */
+export function loadCheckpoint<M>(file: string): Checkpoint<M> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${file}: cannot read checkpoint (${(err as Error).message})`);
+  }
+  const bad = (why: string) => new Error(`${file}: not a valid checkpoint: ${why}`);
+  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw bad(`it does not start with ${MAGIC}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== VERSION) throw bad(`format version ${version}, this library reads ${VERSION}`);
+  const headerLength = view.getUint32(12, true);
+  if (16 + headerLength > bytes.length) throw bad("truncated inside its header");
+  let header: Header<M>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+  } catch (err) {
+    throw bad(`unreadable header (${(err as Error).message})`);
+  }
+  const payloadStart = 16 + headerLength;
+  const found = bytes.length - payloadStart;
+  if (found !== header.payloadBytes) {
+    throw bad(`payload is ${found} bytes, header says ${header.payloadBytes} (truncated?)`);
+  }
+  // Copy so the floats are aligned (the payload may start at any byte offset).
+  const payloadBytes = new Uint8Array(bytes.subarray(payloadStart));
+  const digest = createHash("sha256").update(payloadBytes).digest("hex");
+  if (digest !== header.payloadSha256) throw bad("payload checksum mismatch (file corrupted)");
+  const payload = new Float32Array(payloadBytes.buffer, 0, payloadBytes.byteLength / 4);
+  const tensors = new Map<string, StoredTensor>();
+  for (const t of header.tensors) {
+    tensors.set(t.name, { shape: t.shape, data: payload.subarray(t.offset, t.offset + t.length) });
+  }
+  return { meta: header.meta, tensors };
+}
+
+/**
+ * Copies stored values into `variables` (by name), checking that the names and shapes match.
+ *
+ * @param what names the checkpoint in error messages.
+ */
+export function assignStored(
+  variables: Map<string, tf.Variable>,
+  stored: Map<string, StoredTensor>,
+  prefix: string,
+  what: string,
+): void {
+  for (const [name, v] of variables) {
+    const s = stored.get(prefix + name);
+    if (!s) throw new Error(`${what}: no tensor ${prefix + name} (is it for another model?)`);
+    if (s.shape.join("x") !== v.shape.join("x")) {
+      throw new Error(
+        `${what}: tensor ${prefix + name} has shape [${s.shape}], the model expects [${v.shape}]`,
+      );
+    }
+    tf.tidy(() => v.assign(tf.tensor(s.data, s.shape)));
+  }
+}

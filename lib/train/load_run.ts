@@ -1,0 +1,53 @@
+/**
+ * Opening a finished (or running) run directory for sampling and evaluation.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import * as tf from "@tensorflow/tfjs";
+import { loadCheckpoint } from "./checkpoint.ts";
+import { GanTrainer, type TrainerMeta } from "./gan_trainer.ts";
+import { runPaths } from "./run.ts";
+import { Rng } from "../random.ts";
+
+/**
+ * Loads the latest checkpoint of the run in `dir` into a new {@link GanTrainer} (the caller
+ * disposes it).
+ *
+ * @throws naming the directory when it holds no checkpoint, or the file when it is unreadable.
+ */
+export function loadRun(dir: string): GanTrainer {
+  const paths = runPaths(dir);
+  if (!fs.existsSync(paths.checkpoint)) {
+    throw new Error(`${dir}: no checkpoint (${paths.checkpoint}); is it a run directory from 'deno task train'?`);
+  }
+  const ckpt = loadCheckpoint<TrainerMeta>(paths.checkpoint);
+  const trainer = new GanTrainer(ckpt.meta.config);
+  try {
+    trainer.restore(ckpt, paths.checkpoint);
+  } catch (err) {
+    trainer.dispose();
+    throw err;
+  }
+  return trainer;
+}
+
+/**
+ * Generates `n` images from `trainer`'s G in evaluation mode, as float32 `[n, 28, 28]` values
+ * in [0, 1], batch by batch (`batchSize` at a time) from noise seeded by `seed`.
+ */
+export function sampleImages(trainer: GanTrainer, n: number, seed: number, batchSize = 256): Float32Array {
+  const out = new Float32Array(n * 784);
+  const z = trainer.config.model.zDim;
+  const rng = new Rng(seed);
+  for (let start = 0; start < n; start += batchSize) {
+    const b = Math.min(batchSize, n - start);
+    const values = tf.tidy(() => {
+      const noise = tf.tensor2d(rng.fillNormal(new Float32Array(b * z)), [b, z]);
+      // [-1, 1] -> [0, 1]
+      return tf.div(tf.add(trainer.generate(noise, "eval"), 1), 2).dataSync() as Float32Array;
+    });
+    out.set(values, start * 784);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/**
+ * The one configuration object for training (report section 3.3, table 1, and the loop in A.4).
+ *
+ * @module
+ */
+import { defaultModelConfig, type ModelConfig, type ModelKind } from "../models/model_config.ts";
+
+/** Everything a training run depends on. Saved as `config.json` and in every checkpoint. */
+export interface TrainConfig {
+  /** The networks. */
+  model: ModelConfig;
+  /** Seed for weights, data order, noise and dropout. */
+  seed: number;
+  /** Examples per step. Report 3.1/table 1: 64. */
+  batchSize: number;
+  /** Passes over the 60,000 training images. Report table 1: 50. */
+  epochs: number;
+  /** Stop after this many steps in total (counting steps before a resume); null: no limit. */
+  maxSteps: number | null;
+  /** Drop the short last batch of an epoch. Report A.4's DataLoader keeps it: false. */
+  dropLast: boolean;
+  /** Adam learning rate for G. Report table 1: 2e-4. */
+  lrG: number;
+  /** Adam learning rate for D. Report table 1: 2e-4. */
+  lrD: number;
+  /** Adam beta1. Report table 1 (A.4 `beta1=0.5`): 0.5. */
+  beta1: number;
+  /** Adam beta2. Report table 1: 0.999. */
+  beta2: number;
+  /** Adam epsilon. PyTorch's default, which the report keeps: 1e-8. */
+  adamEps: number;
+  /** D's target for real images. Report A.4 (one-sided smoothing): 0.9. */
+  realLabel: number;
+  /** D's target for generated images. Report A.4: 0.1. */
+  fakeLabel: number;
+  /** G's target for its images. Report A.4: 1. */
+  generatorLabel: number;
+  /** G is updated when the batch index within the epoch is divisible by this. Report A.4 `i % 2 == 0`: 2. */
+  gEvery: number;
+  /**
+   * Reuse the D step's fake batch for the G step (pytorch/examples does) instead of drawing
+   * fresh noise (report A.4 does). A deviation from the report, so false by default.
+   */
+  reuseFakeForG: boolean;
+  /** Number of fixed latent vectors for comparable sample grids (an 8x8 grid). */
+  fixedNoiseCount: number;
+  /** Write a checkpoint every this many steps (and at every epoch end); 0: only epoch ends. */
+  checkpointEvery: number;
+  /** Write a sample grid every this many epochs (and after the last). */
+  sampleEvery: number;
+  /**
+   * BatchNorm/dropout mode for sample grids: "eval" (running statistics, no dropout, as
+   * PyTorch's `G.eval()`) or "train" (batch statistics, as pytorch/examples' dcgan grids).
+   */
+  sampleMode: "eval" | "train";
+}
+
+/** The report's training setup for a model kind. */
+export function defaultTrainConfig(kind: ModelKind): TrainConfig {
+  return {
+    model: defaultModelConfig(kind),
+    seed: 0,
+    batchSize: 64,
+    epochs: 50,
+    maxSteps: null,
+    dropLast: false,
+    lrG: 2e-4,
+    lrD: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
+    adamEps: 1e-8,
+    realLabel: 0.9,
+    fakeLabel: 0.1,
+    generatorLabel: 1,
+    gEvery: 2,
+    reuseFakeForG: false,
+    fixedNoiseCount: 64,
+    checkpointEvery: 500,
+    sampleEvery: 1,
+    sampleMode: "eval",
+  };
+}

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { Adam, initBackend } from "../../lib/mod.ts";
+
+await initBackend({ backend: "cpu" });
+
+Deno.test("Adam's first two steps match PyTorch's formula", () => {
+  const p = tf.variable(tf.tensor1d([1, -2]));
+  const opt = new Adam(new Map([["p", p]]), { lr: 0.1, beta1: 0.5, beta2: 0.999, eps: 1e-8 });
+  const g1 = [0.5, -1], g2 = [0.25, 2];
+  // hand computation of torch.optim.Adam
+  let m = [0, 0], v = [0, 0];
+  const x = [1, -2];
+  for (const [t, g] of [[1, g1], [2, g2]] as const) {
+    m = m.map((mi, i) => 0.5 * mi + 0.5 * g[i]);
+    v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i] ** 2);
+    for (let i = 0; i < 2; i++) {
+      const denom = Math.sqrt(v[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8;
+      x[i] -= (0.1 / (1 - 0.5 ** t)) * m[i] / denom;
+    }
+    const grad = tf.tensor1d(g);
+    opt.apply(new Map([["p", grad]]));
+    grad.dispose();
+  }
+  const got = p.dataSync();
+  assert.ok(Math.abs(got[0] - x[0]) < 1e-6 && Math.abs(got[1] - x[1]) < 1e-6, `${got} vs ${x}`);
+  assert.equal(opt.step, 2);
+  opt.dispose();
+  p.dispose();
+});
+
+Deno.test("Adam refuses an update with a missing gradient", () => {
+  const p = tf.variable(tf.scalar(1));
+  const opt = new Adam(new Map([["p", p]]), { lr: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  assert.throws(() => opt.apply(new Map()), /Adam: no gradient for p/);
+  opt.dispose();
+  p.dispose();
+});
