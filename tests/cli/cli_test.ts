@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DEBIAN_DIR, decodeNpy, FILES, readHistory } from "../../lib/mod.ts";
+
+const root = path.resolve(import.meta.dirname!, "../..");
+
+async function cli(script: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", path.join(root, "lib/cli", script), ...args],
+    env: { NO_COLOR: "1", GAN_BACKEND: "wasm" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const res = await cmd.output();
+  const dec = new TextDecoder();
+  return { code: res.code, out: dec.decode(res.stdout), err: dec.decode(res.stderr) };
+}
+
+Deno.test("an unknown flag is a usage error with exit status 2", async () => {
+  const r = await cli("train.ts", "--model", "mlp", "--bogus");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /error: Unknown option '--bogus'/);
+  assert.match(r.err, /usage: deno task train --model mlp\|dcgan\|improved --out DIR/);
+});
+
+Deno.test("bad flag values are named in the error", async () => {
+  let r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--epochs", "zero");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--epochs expects an integer >= 1, got 'zero'/);
+  r = await cli("train.ts", "--model", "gan9", "--out", "/tmp/x");
+  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved, got 'gan9'/);
+  r = await cli("train.ts", "--out", "/tmp/x");
+  assert.match(r.err, /--model is required/);
+  r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--backend", "gpu");
+  assert.match(r.err, /--backend expects one of auto\|tensorflow\|wasm\|cpu, got 'gpu'/);
+});
+
+Deno.test("--help prints the usage and exits 0", async () => {
+  const r = await cli("train.ts", "--help");
+  assert.equal(r.code, 0);
+  assert.match(r.out, /--dry-run/);
+});
+
+const haveReal = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`));
+
+Deno.test({
+  name: "--dry-run runs two steps on the real data and writes nothing",
+  ignore: !haveReal,
+  async fn() {
+    const r = await cli("train.ts", "--model", "dcgan", "--dry-run", "--batch-size", "8");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /convT2 +\[8, 7, 7, 256\]/);
+    assert.match(r.out, /dry-run step 2: D \d/);
+    assert.match(r.out, /dry run ok: nothing written/);
+  },
+});
+
+Deno.test({
+  name: "a killed run resumed with the same command ends where an uninterrupted one would",
+  ignore: !haveReal,
+  async fn() {
+    const out = path.join(fs.mkdtempSync("/tmp/cli-"), "mlp");
+    const base = ["--model", "mlp", "--out", out, "--batch-size", "16", "--seed", "3"];
+    let r = await cli("train.ts", ...base, "--steps", "3");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /done: step 3/);
+    r = await cli("train.ts", ...base, "--steps", "3");
+    assert.equal(r.code, 1);
+    assert.match(r.err, /already holds a run .*pass --resume/);
+    r = await cli("train.ts", ...base, "--steps", "5", "--resume");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /resuming at step 3/);
+    assert.deepEqual(readHistory(path.join(out, "history.jsonl")).map((h) => h.step), [1, 2, 3, 4, 5]);
+    assert.ok(fs.existsSync(path.join(out, "samples", "step-000005.png")));
+
+    const npy = path.join(out, "s.npy");
+    r = await cli("sample.ts", "--run", out, "--n", "10", "--out", npy, "--png", path.join(out, "s.png"));
+    assert.equal(r.code, 0, r.err);
+    const arr = decodeNpy(fs.readFileSync(npy), npy);
+    assert.deepEqual([arr.dtype, arr.shape], ["<f4", [10, 28, 28]]);
+    assert.ok(fs.existsSync(path.join(out, "s.png")));
+  },
+});
+
+Deno.test("sample refuses a non-.npy output and a directory without a run", async () => {
+  let r = await cli("sample.ts", "--run", "/tmp", "--n", "2", "--out", "/tmp/x.txt");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--out must name a \.npy file/);
+  r = await cli("sample.ts", "--run", "/tmp", "--n", "2", "--out", "/tmp/x.npy");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /\/tmp: no checkpoint/);
+});

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend, loadCheckpoint, saveCheckpoint } from "../../lib/mod.ts";
+
+await initBackend({ backend: "cpu" });
+
+function tmpFile(): string {
+  return `${fs.mkdtempSync("/tmp/ckpt-")}/c.ckpt`;
+}
+
+Deno.test("a checkpoint round-trips its metadata and tensors exactly", () => {
+  const file = tmpFile();
+  const a = tf.tensor2d([[1.5, -2], [3, 4e-7]]), b = tf.tensor1d([7]);
+  saveCheckpoint(file, { step: 3, note: "x" }, new Map<string, tf.Tensor>([["a", a], ["b", b]]));
+  const ck = loadCheckpoint<{ step: number; note: string }>(file);
+  assert.deepEqual(ck.meta, { step: 3, note: "x" });
+  assert.deepEqual(ck.tensors.get("a")!.shape, [2, 2]);
+  assert.deepEqual([...ck.tensors.get("a")!.data], [...a.dataSync()]);
+  assert.deepEqual([...ck.tensors.get("b")!.data], [7]);
+  tf.dispose([a, b]);
+});
+
+Deno.test("saving replaces the file atomically and leaves no temporary file", () => {
+  const file = tmpFile();
+  const t = tf.scalar(1);
+  saveCheckpoint(file, { v: 1 }, new Map([["t", t]]));
+  saveCheckpoint(file, { v: 2 }, new Map([["t", t]]));
+  assert.deepEqual(fs.readdirSync(file.replace(/\/c\.ckpt$/, "")), ["c.ckpt"]);
+  assert.equal(loadCheckpoint<{ v: number }>(file).meta.v, 2);
+  t.dispose();
+});
+
+Deno.test("a truncated checkpoint is rejected with its file name", () => {
+  const file = tmpFile();
+  const t = tf.ones([100]);
+  saveCheckpoint(file, {}, new Map([["t", t]]));
+  const bytes = fs.readFileSync(file);
+  fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
+  assert.throws(() => loadCheckpoint(file), new RegExp(`${file}: not a valid checkpoint: payload is \\d+ bytes, header says 400 \\(truncated\\?\\)`));
+  t.dispose();
+});
+
+Deno.test("a corrupted payload fails its checksum", () => {
+  const file = tmpFile();
+  const t = tf.ones([100]);
+  saveCheckpoint(file, {}, new Map([["t", t]]));
+  const bytes = fs.readFileSync(file);
+  bytes[bytes.length - 3] ^= 0xff;
+  fs.writeFileSync(file, bytes);
+  assert.throws(() => loadCheckpoint(file), /payload checksum mismatch/);
+  t.dispose();
+});
+
+Deno.test("a file of another format is rejected", () => {
+  const file = tmpFile();
+  fs.writeFileSync(file, "hello, this is not a checkpoint");
+  assert.throws(() => loadCheckpoint(file), /not a valid checkpoint: it does not start with FGANCKPT/);
+  assert.throws(() => loadCheckpoint("/nonexistent/c.ckpt"), /\/nonexistent\/c\.ckpt: cannot read checkpoint/);
+});

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  initBackend,
+  loadCheckpoint,
+  loadFashionMnist,
+  loadRun,
+  NonFiniteLossError,
+  readHistory,
+  runPaths,
+  sampleImages,
+  trainRun,
+  type TrainerMeta,
+} from "../../lib/mod.ts";
+import { smallConfig } from "../_support/small_config.ts";
+import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { rejection } from "../_support/errors.ts";
+
+await initBackend({ backend: "cpu" });
+// 40 images in batches of 8: 5 steps per epoch
+const { train } = await loadFashionMnist({
+  dataDir: writeTinyDataset({ trainCount: 40 }),
+  searchPath: [],
+  download: false,
+  verifyChecksums: false,
+});
+const tmpRun = () => path.join(fs.mkdtempSync("/tmp/run-"), "run");
+
+Deno.test("a run writes config, one history line per step, a checkpoint and sample grids", async () => {
+  const dir = tmpRun();
+  const res = await trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 2 }), train });
+  const p = runPaths(dir);
+  assert.equal(res.steps, 10);
+  assert.deepEqual(readHistory(p.history).map((r) => r.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(readHistory(p.history).map((r) => r.epoch), [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+  assert.equal(JSON.parse(fs.readFileSync(p.config, "utf8")).model.kind, "dcgan");
+  assert.equal(loadCheckpoint<TrainerMeta>(p.checkpoint).meta.step, 10);
+  assert.deepEqual(fs.readdirSync(p.samples).sort(), ["epoch-001.png", "epoch-002.png"]);
+  const png = fs.readFileSync(path.join(p.samples, "epoch-001.png"));
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+});
+
+for (const kind of ["mlp", "dcgan"] as const) {
+  Deno.test(`${kind}: a resumed run produces the same losses as an uninterrupted one`, async () => {
+    const whole = tmpRun(), split = tmpRun();
+    await trainRun({ outDir: whole, config: smallConfig(kind, { epochs: 2 }), train });
+    // "killed" after step 7 (mid-epoch 2), then resumed with the full length
+    await trainRun({ outDir: split, config: smallConfig(kind, { epochs: 2, maxSteps: 7 }), train });
+    assert.equal(readHistory(runPaths(split).history).length, 7);
+    const res = await trainRun({ outDir: split, config: smallConfig(kind, { epochs: 2 }), train, resume: true });
+    assert.equal(res.stepsThisCall, 3);
+    assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
+  });
+}
+
+Deno.test("history lines written after the last checkpoint are replaced on resume, never duplicated", async () => {
+  const dir = tmpRun();
+  await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
+  // simulate a crash after two more steps whose lines were written but never checkpointed
+  const p = runPaths(dir);
+  const lines = fs.readFileSync(p.history, "utf8");
+  fs.appendFileSync(p.history, lines.split("\n").slice(0, 2).map((l) => l.replace(/"step":\d/, '"step":9')).join("\n") + "\n");
+  await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true });
+  assert.deepEqual(readHistory(p.history).map((r) => r.step), [1, 2, 3, 4, 5]);
+});
+
+Deno.test("a directory that already holds a run is not overwritten without --resume", async () => {
+  const dir = tmpRun();
+  await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 1 }), train });
+  const err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train }));
+  assert.match(err.message, /already holds a run .*pass --resume/);
+});
+
+Deno.test("resuming with another model or seed is refused", async () => {
+  const dir = tmpRun();
+  await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 1 }), train });
+  let err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train, resume: true }));
+  assert.match(err.message, /cannot resume with a different configuration \(model: checkpoint .*"kind":"mlp"/);
+  err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { seed: 4 }), train, resume: true }));
+  assert.match(err.message, /seed: checkpoint 0, given 4/);
+});
+
+Deno.test("resuming from a truncated checkpoint is an error, never a fresh start", async () => {
+  const dir = tmpRun();
+  await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 2 }), train });
+  const file = runPaths(dir).checkpoint;
+  fs.truncateSync(file, fs.statSync(file).size - 1000);
+  const err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true }));
+  assert.match(err.message, /checkpoint\.ckpt: not a valid checkpoint: payload is .* \(truncated\?\)/);
+  assert.equal(readHistory(runPaths(dir).history).length, 2, "the history is untouched");
+});
+
+Deno.test("--resume without a checkpoint is an error", async () => {
+  const err = await rejection(() => trainRun({ outDir: tmpRun(), config: smallConfig("mlp"), train, resume: true }));
+  assert.match(err.message, /--resume: no checkpoint at .*checkpoint\.ckpt/);
+});
+
+Deno.test("a diverging run stops at the NaN step and keeps the last good checkpoint", async () => {
+  const dir = tmpRun();
+  // an infinite learning rate makes G's weights non-finite after its first update, so the
+  // D step of step 2 sees NaN images
+  const config = smallConfig("mlp", { epochs: 1, lrG: Infinity, checkpointEvery: 1 });
+  const err = await rejection(() => trainRun({ outDir: dir, config, train }));
+  assert.ok(err instanceof NonFiniteLossError);
+  assert.match(err.message, /D loss is NaN at step 2/);
+  assert.equal(loadCheckpoint<TrainerMeta>(runPaths(dir).checkpoint).meta.step, 1);
+  assert.equal(readHistory(runPaths(dir).history).length, 1);
+});
+
+Deno.test("a finished run can be reloaded and sampled as images in [0, 1]", async () => {
+  const dir = tmpRun();
+  await trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train });
+  const trainer = loadRun(dir);
+  assert.equal(trainer.step, 5);
+  const images = sampleImages(trainer, 10, 0, 4);
+  assert.equal(images.length, 10 * 784);
+  assert.ok(images.every((v) => v >= 0 && v <= 1));
+  assert.deepEqual(sampleImages(trainer, 3, 1), sampleImages(trainer, 3, 1), "sampling is seeded");
+  trainer.dispose();
+  assert.throws(() => loadRun("/tmp"), /\/tmp: no checkpoint/);
+});
