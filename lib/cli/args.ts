@@ -20,7 +20,12 @@ export function parseFlags(
   options: NonNullable<ParseArgsConfig["options"]>,
 ): Record<string, string | boolean | undefined> {
   try {
-    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
@@ -30,7 +35,12 @@ export function parseFlags(
 }
 
 /** Reads flag `--name` as an integer >= `min`, or returns `fallback` when absent. */
-export function intFlag<T>(value: string | boolean | undefined, name: string, fallback: T, min = 1): number | T {
+export function intFlag<T>(
+  value: string | boolean | undefined,
+  name: string,
+  fallback: T,
+  min = 1,
+): number | T {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (typeof value !== "string" || !Number.isInteger(n) || n < min) {

@@ -6,13 +6,19 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from "../backend/init_backend.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  describeBackend,
+  initBackend,
+} from "../backend/init_backend.ts";
 import { encodeNpy } from "../eval/npy.ts";
 import { loadRun, sampleImages } from "../train/load_run.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
 import { choiceFlag, intFlag, parseFlags, runCli, UsageError } from "./args.ts";
 
-const USAGE = `usage: deno task sample --run DIR --n N --out FILE.npy [--seed N] [--png FILE.png] [--backend NAME]
+const USAGE =
+  `usage: deno task sample --run DIR --n N --out FILE.npy [--seed N] [--png FILE.png] [--backend NAME]
 
   --run DIR       a run directory written by 'deno task train'
   --n N           number of images
@@ -34,18 +40,27 @@ async function main(): Promise<void> {
   if (flags.help) return console.log(USAGE);
   if (typeof flags.run !== "string") throw new UsageError("--run DIR is required");
   if (typeof flags.out !== "string") throw new UsageError("--out FILE.npy is required");
-  if (!flags.out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got '${flags.out}'`);
+  if (!flags.out.endsWith(".npy")) {
+    throw new UsageError(`--out must name a .npy file, got '${flags.out}'`);
+  }
   const n = intFlag(flags.n, "n", undefined);
   if (n === undefined) throw new UsageError("--n N is required");
   const seed = intFlag(flags.seed, "seed", 0, 0);
-  const backend = choiceFlag<BackendChoice>(flags.backend ?? Deno.env.get("GAN_BACKEND"), "backend", BACKEND_CHOICES, "auto");
+  const backend = choiceFlag<BackendChoice>(
+    flags.backend ?? Deno.env.get("GAN_BACKEND"),
+    "backend",
+    BACKEND_CHOICES,
+    "auto",
+  );
   console.log(describeBackend(await initBackend({ backend })));
 
   const trainer = loadRun(flags.run);
   try {
     const images = sampleImages(trainer, n, seed);
     writeAtomic(flags.out, encodeNpy(images, [n, 28, 28]));
-    console.log(`wrote ${n} images of ${trainer.config.model.kind} (step ${trainer.step}) to ${flags.out}`);
+    console.log(
+      `wrote ${n} images of ${trainer.config.model.kind} (step ${trainer.step}) to ${flags.out}`,
+    );
     if (typeof flags.png === "string") {
       const shown = images.subarray(0, Math.min(n, 64) * 784).map((v) => v * 2 - 1);
       writeAtomic(flags.png, encodeGrayPng(tileImages(shown, 28)));

@@ -4,7 +4,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from "../backend/init_backend.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  describeBackend,
+  initBackend,
+} from "../backend/init_backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
 import { summarize } from "../models/network.ts";
@@ -41,7 +46,12 @@ export function configFromFlags(flags: Record<string, string | boolean | undefin
   config.batchSize = intFlag(flags["batch-size"], "batch-size", config.batchSize);
   config.seed = intFlag(flags.seed, "seed", config.seed, 0);
   config.sampleEvery = intFlag(flags["sample-every"], "sample-every", config.sampleEvery);
-  config.checkpointEvery = intFlag(flags["checkpoint-every"], "checkpoint-every", config.checkpointEvery, 0);
+  config.checkpointEvery = intFlag(
+    flags["checkpoint-every"],
+    "checkpoint-every",
+    config.checkpointEvery,
+    0,
+  );
   return config;
 }
 
@@ -107,15 +117,23 @@ async function main(): Promise<number> {
         onStep: (r, p) => out.update(r, p),
         onEpochEnd: (e) =>
           out.log(
-            `epoch ${e.epoch}: mean D ${e.meanDLoss.toFixed(4)}, mean G ${e.meanGLoss.toFixed(4)}, ` +
-              `${e.steps} steps in ${formatDuration(e.seconds)} (${(e.seconds / Math.max(1, e.steps)).toFixed(3)} s/step)`,
+            `epoch ${e.epoch}: mean D ${e.meanDLoss.toFixed(4)}, mean G ${
+              e.meanGLoss.toFixed(4)
+            }, ` +
+              `${e.steps} steps in ${formatDuration(e.seconds)} (${
+                (e.seconds / Math.max(1, e.steps)).toFixed(3)
+              } s/step)`,
           ),
         onSample: (file) => out.log(`samples: ${file}`),
       },
     });
     out.log(
-      `${result.interrupted ? "stopped" : "done"}: step ${result.steps}, ${result.stepsThisCall} steps in ` +
-        `${formatDuration(result.seconds)} (${(result.seconds / Math.max(1, result.stepsThisCall)).toFixed(3)} s/step)`,
+      `${
+        result.interrupted ? "stopped" : "done"
+      }: step ${result.steps}, ${result.stepsThisCall} steps in ` +
+        `${formatDuration(result.seconds)} (${
+          (result.seconds / Math.max(1, result.stepsThisCall)).toFixed(3)
+        } s/step)`,
     );
     return result.interrupted ? 130 : 0;
   } catch (err) {
@@ -129,14 +147,20 @@ async function main(): Promise<number> {
   }
 }
 
-function dryRunSteps(config: TrainConfig, train: import("../data/fashion_mnist.ts").Split, out: ProgressLine): number {
+function dryRunSteps(
+  config: TrainConfig,
+  train: import("../data/fashion_mnist.ts").Split,
+  out: ProgressLine,
+): number {
   const trainer = new GanTrainer(config);
   try {
     const z = config.model.zDim;
-    for (const [name, net, shape] of [
-      ["generator", trainer.gan.generator, [config.batchSize, z]],
-      ["discriminator", trainer.gan.discriminator, [config.batchSize, 28, 28, 1]],
-    ] as const) {
+    for (
+      const [name, net, shape] of [
+        ["generator", trainer.gan.generator, [config.batchSize, z]],
+        ["discriminator", trainer.gan.discriminator, [config.batchSize, 28, 28, 1]],
+      ] as const
+    ) {
       out.log(`${name} (${net.store.countParams().toLocaleString("en-US")} parameters):`);
       for (const row of summarize(net, [...shape])) {
         out.log(`  ${row.layer.padEnd(8)} [${row.outputShape.join(", ")}]  ${row.params}`);

@@ -49,7 +49,12 @@ export function batchesPerEpoch(count: number, batchSize: number, dropLast: bool
 }
 
 /** The order in which one epoch visits the examples: a seeded permutation, or 0..count-1. */
-export function epochOrder(count: number, seed: number, epoch: number, shuffle: boolean): Uint32Array {
+export function epochOrder(
+  count: number,
+  seed: number,
+  epoch: number,
+  shuffle: boolean,
+): Uint32Array {
   if (!shuffle) return Uint32Array.from({ length: count }, (_, i) => i);
   return new Rng(deriveSeed(seed, "data-order", epoch)).permutation(count);
 }
@@ -72,10 +77,18 @@ export function* batches(split: Split, options: BatchOptions = {}): Generator<Ba
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  const order = epochOrder(split.count, options.seed ?? 0, options.epoch ?? 0, options.shuffle ?? true);
+  const order = epochOrder(
+    split.count,
+    options.seed ?? 0,
+    options.epoch ?? 0,
+    options.shuffle ?? true,
+  );
   const total = batchesPerEpoch(split.count, batchSize, dropLast);
   for (let index = options.startBatch ?? 0; index < total; index++) {
-    const indices = order.subarray(index * batchSize, Math.min(split.count, (index + 1) * batchSize));
+    const indices = order.subarray(
+      index * batchSize,
+      Math.min(split.count, (index + 1) * batchSize),
+    );
     const size = indices.length;
     const pixels = scaleImages(split.images, indices);
     const labels = Int32Array.from(indices, (i) => split.labels[i]);

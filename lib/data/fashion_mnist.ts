@@ -265,7 +265,9 @@ export async function loadFashionMnist(options: LoadOptions = {}): Promise<Fashi
     if (!found) {
       const looked = locations.map((l) => `  - ${l.dir} (${l.origin})`).join("\n");
       throw new Error(
-        `Fashion-MNIST not found. Looked for ${Object.values(FILES).map((f) => f.name).join(", ")} ` +
+        `Fashion-MNIST not found. Looked for ${
+          Object.values(FILES).map((f) => f.name).join(", ")
+        } ` +
           `(plain or .gz) in:\n${looked}\nand ${downloadError}.\n` +
           `Provide the files by installing Debian's package ('apt-get install dataset-fashion-mnist'), ` +
           `or put the four official files in a directory and pass it as dataDir or FASHION_MNIST_DIR.`,

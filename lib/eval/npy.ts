@@ -20,7 +20,9 @@ export interface NpyArray {
 /** Encodes a float32 array of `shape` as `.npy` bytes. */
 export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (n !== data.length) throw new Error(`encodeNpy: shape [${shape}] needs ${n} values, got ${data.length}`);
+  if (n !== data.length) {
+    throw new Error(`encodeNpy: shape [${shape}] needs ${n} values, got ${data.length}`);
+  }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // pad with spaces so magic(6) + version(2) + length(2) + header + "\n" is a multiple of 64
@@ -43,17 +45,23 @@ export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
  */
 export function decodeNpy(bytes: Uint8Array, name: string): NpyArray {
   const bad = (why: string) => new Error(`${name}: not a readable .npy file: ${why}`);
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw bad("missing the \\x93NUMPY magic");
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw bad("missing the \\x93NUMPY magic");
+  }
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [headerLen, start] = major === 1 ? [view.getUint16(8, true), 10] : [view.getUint32(8, true), 12];
+  const [headerLen, start] = major === 1
+    ? [view.getUint16(8, true), 10]
+    : [view.getUint32(8, true), 12];
   if (major < 1 || major > 3) throw bad(`format version ${major} is not supported`);
   if (start + headerLen > bytes.length) throw bad("truncated inside its header");
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw bad(`unreadable header ${JSON.stringify(header.trim())}`);
+  if (!descr || !fortran || shapeText === undefined) {
+    throw bad(`unreadable header ${JSON.stringify(header.trim())}`);
+  }
   if (fortran === "True") throw bad("Fortran-order arrays are not supported");
   if (descr !== "<f4" && descr !== "|u1" && descr !== "<u1") {
     throw bad(`dtype '${descr}' is not supported (expected float32 '<f4' or uint8 '|u1')`);
@@ -64,7 +72,9 @@ export function decodeNpy(bytes: Uint8Array, name: string): NpyArray {
   const dataStart = start + headerLen;
   const itemSize = descr === "<f4" ? 4 : 1;
   if (bytes.length - dataStart !== count * itemSize) {
-    throw bad(`shape [${shape}] needs ${count * itemSize} data bytes, found ${bytes.length - dataStart}`);
+    throw bad(
+      `shape [${shape}] needs ${count * itemSize} data bytes, found ${bytes.length - dataStart}`,
+    );
   }
   const raw = bytes.slice(dataStart); // copy: aligned and independent of the file buffer
   return descr === "<f4"

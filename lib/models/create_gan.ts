@@ -28,7 +28,9 @@ export function createGan(config: ModelConfig, seed: number): Gan {
 }
 
 /** Trainable parameter counts of a model kind's G and D (report table 2's last row, measured). */
-export function parameterCounts(kind: ModelKind): { generator: number; discriminator: number; total: number } {
+export function parameterCounts(
+  kind: ModelKind,
+): { generator: number; discriminator: number; total: number } {
   const gan = createGan(defaultModelConfig(kind), 0);
   try {
     const generator = gan.generator.store.countParams();

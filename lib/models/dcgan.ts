@@ -58,7 +58,10 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
   const layers = up.map((l, i) => ({
     ...l,
     // tfjs conv2dTranspose filters are [k, k, out, in]
-    w: store.param(`convT${i + 1}.weight`, normalInit(rng, [l.k, l.k, l.outC, l.inC], 0, config.initStd)),
+    w: store.param(
+      `convT${i + 1}.weight`,
+      normalInit(rng, [l.k, l.k, l.outC, l.inC], 0, config.initStd),
+    ),
     bn: batchNormVars(store, `bn${i + 1}`, l.outC, rng, config.initStd),
   }));
   const outW = store.param("conv5.weight", normalInit(rng, [3, 3, g, 1], 0, config.initStd));
@@ -71,7 +74,7 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
         x = convTranspose2d(x, l.w as tf.Tensor4D, l.stride, l.pad);
         //                    [b,4,4,512] / [b,7,7,256] / [b,14,14,128] / [b,28,28,64]
         trace?.(`convT${i + 1}`, x);
-        x = tf.relu(batchNorm(x, l.bn, bnConfig, ctx)) as tf.Tensor4D;
+        x = batchNorm(x, l.bn, bnConfig, ctx, { kind: "relu" }) as tf.Tensor4D;
         trace?.(`bn${i + 1}`, x);
       });
       x = tf.tanh(conv2d(x, outW as tf.Tensor4D, 1, 1)); //            [b, 28, 28, 1]
@@ -87,7 +90,10 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
   const d = config.ndf;
   const chans = [1, d, d * 2, d * 4];
   const layers = chans.slice(1).map((outC, i) => ({
-    w: store.param(`conv${i + 1}.weight`, normalInit(rng, [4, 4, chans[i], outC], 0, config.initStd)),
+    w: store.param(
+      `conv${i + 1}.weight`,
+      normalInit(rng, [4, 4, chans[i], outC], 0, config.initStd),
+    ),
     // the first layer has no BatchNorm (A.2)
     bn: i === 0 ? undefined : batchNormVars(store, `bn${i + 1}`, outC, rng, config.initStd),
   }));
@@ -100,11 +106,14 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
       layers.forEach((l, i) => {
         x = conv2d(x, l.w as tf.Tensor4D, 2, 1); //       [b,14,14,64] / [b,7,7,128] / [b,3,3,256]
         trace?.(`conv${i + 1}`, x);
+        const act = { kind: "leakyRelu", alpha: config.leak } as const;
         if (l.bn) {
-          x = batchNorm(x, l.bn, bnConfig, ctx) as tf.Tensor4D;
+          x = batchNorm(x, l.bn, bnConfig, ctx, act) as tf.Tensor4D; // BN + LeakyReLU
           trace?.(`bn${i + 1}`, x);
+        } else {
+          x = tf.leakyRelu(x, config.leak); //                         no BN on the first layer
         }
-        x = dropout2d(tf.leakyRelu(x, config.leak), config.dropout, ctx);
+        x = dropout2d(x, config.dropout, ctx);
       });
       const map = conv2d(x, outW as tf.Tensor4D, 1, 0); //             [b, 1, 1, 1]
       trace?.("conv4", map);

@@ -48,7 +48,7 @@ export function mlpGenerator(config: ModelConfig, rng: Rng): Network {
       hidden.forEach(({ fc, bn }, i) => {
         x = linear(x, fc.w, fc.b); //                       [b, 256] / [b, 512] / [b, 1024]
         trace?.(`fc${i + 1}`, x);
-        x = tf.leakyRelu(batchNorm(x, bn, bnConfig, ctx), config.leak);
+        x = batchNorm(x, bn, bnConfig, ctx, { kind: "leakyRelu", alpha: config.leak });
         trace?.(`bn${i + 1}`, x);
         x = dropout(x, config.dropout, ctx);
       });
@@ -65,7 +65,9 @@ export function mlpGenerator(config: ModelConfig, rng: Rng): Network {
 export function mlpDiscriminator(config: ModelConfig, rng: Rng): Network {
   const store = new ParamStore();
   const widths = [IMAGE_PIXELS, 1024, 512, 256];
-  const hidden = widths.slice(1).map((out, i) => linearVars(store, `fc${i + 1}`, rng, widths[i], out));
+  const hidden = widths.slice(1).map((out, i) =>
+    linearVars(store, `fc${i + 1}`, rng, widths[i], out)
+  );
   const out = linearVars(store, "fc4", rng, 256, 1);
   return {
     store,
@@ -85,5 +87,9 @@ export function mlpDiscriminator(config: ModelConfig, rng: Rng): Network {
 
 /** The A.1 MLP GAN. */
 export function mlpGan(config: ModelConfig, rng: Rng): Gan {
-  return { config, generator: mlpGenerator(config, rng), discriminator: mlpDiscriminator(config, rng) };
+  return {
+    config,
+    generator: mlpGenerator(config, rng),
+    discriminator: mlpDiscriminator(config, rng),
+  };
 }

@@ -46,12 +46,16 @@ export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf
   const table: Header<M>["tensors"] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (t.dtype !== "float32") throw new Error(`checkpoint: tensor ${name} is ${t.dtype}, expected float32`);
+    if (t.dtype !== "float32") {
+      throw new Error(`checkpoint: tensor ${name} is ${t.dtype}, expected float32`);
+    }
     table.push({ name, shape: t.shape, offset, length: t.size });
     offset += t.size;
   }
   const payload = new Float32Array(offset);
-  for (const entry of table) payload.set(tensors.get(entry.name)!.dataSync() as Float32Array, entry.offset);
+  for (const entry of table) {
+    payload.set(tensors.get(entry.name)!.dataSync() as Float32Array, entry.offset);
+  }
   const payloadBytes = new Uint8Array(payload.buffer);
   const header: Header<M> = {
     meta,

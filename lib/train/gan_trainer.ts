@@ -43,7 +43,9 @@ export interface StepRecord {
 export class NonFiniteLossError extends Error {
   /** Creates the error for `which` loss at global step `step`. */
   constructor(readonly step: number, which: string, value: number) {
-    super(`${which} loss is ${value} at step ${step}; training stopped before applying that update`);
+    super(
+      `${which} loss is ${value} at step ${step}; training stopped before applying that update`,
+    );
     this.name = "NonFiniteLossError";
   }
 }
@@ -83,7 +85,12 @@ export class GanTrainer {
   /** Builds the GAN of `config.model` initialised from `config.seed`. */
   constructor(readonly config: TrainConfig) {
     this.gan = createGan(config.model, config.seed);
-    const adam = (lr: number) => ({ lr, beta1: config.beta1, beta2: config.beta2, eps: config.adamEps });
+    const adam = (lr: number) => ({
+      lr,
+      beta1: config.beta1,
+      beta2: config.beta2,
+      eps: config.adamEps,
+    });
     this.optG = new Adam(this.gan.generator.store.params, adam(config.lrG));
     this.optD = new Adam(this.gan.discriminator.store.params, adam(config.lrD));
     this.rng = new Rng(deriveSeed(config.seed, "train-noise"));
@@ -103,7 +110,9 @@ export class GanTrainer {
    * One D update on `real` images `[b, 28, 28, 1]` against a fresh fake batch. G's weights are
    * not touched (its BatchNorm running statistics are, as in PyTorch's training mode).
    */
-  discriminatorStep(real: tf.Tensor4D): { dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D } {
+  discriminatorStep(
+    real: tf.Tensor4D,
+  ): { dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D } {
     const b = real.shape[0];
     const z = this.noise(b);
     const fake = tf.tidy(() => this.gan.generator.apply(z, this.#ctx()));
@@ -140,7 +149,11 @@ export class GanTrainer {
     const noise = z ?? this.noise(batchSize);
     const G = this.gan.generator, D = this.gan.discriminator;
     const { value, grads } = tf.variableGrads(
-      () => bceWithLogits(D.apply(G.apply(noise, this.#ctx()), this.#ctx()), this.config.generatorLabel),
+      () =>
+        bceWithLogits(
+          D.apply(G.apply(noise, this.#ctx()), this.#ctx()),
+          this.config.generatorLabel,
+        ),
       [...G.store.params.values()],
     );
     if (!z) noise.dispose();
@@ -163,19 +176,33 @@ export class GanTrainer {
     let gLoss: number | null = null;
     try {
       if (batchIndex % this.config.gEvery === 0) {
-        gLoss = this.generatorStep(images.shape[0], this.config.reuseFakeForG ? d.z : undefined).gLoss;
+        gLoss =
+          this.generatorStep(images.shape[0], this.config.reuseFakeForG ? d.z : undefined).gLoss;
       }
     } finally {
       d.z.dispose();
     }
     this.step += 1;
-    return { step: this.step, epoch, batch: batchIndex, dLoss: d.dLoss, gLoss, dReal: d.dReal, dFake: d.dFake };
+    return {
+      step: this.step,
+      epoch,
+      batch: batchIndex,
+      dLoss: d.dLoss,
+      gLoss,
+      dReal: d.dReal,
+      dFake: d.dFake,
+    };
   }
 
   /** Images `[n, 28, 28, 1]` in [-1, 1] from latent vectors `z`, in the given BatchNorm mode. */
   generate(z: tf.Tensor2D, mode: "eval" | "train" = "eval"): tf.Tensor4D {
     return tf.tidy(() =>
-      this.gan.generator.apply(z, mode === "eval" ? { training: false } : { training: true, rng: new Rng(1), updateStats: false })
+      this.gan.generator.apply(
+        z,
+        mode === "eval"
+          ? { training: false }
+          : { training: true, rng: new Rng(1), updateStats: false },
+      )
     ) as tf.Tensor4D;
   }
 
@@ -191,7 +218,13 @@ export class GanTrainer {
 
   /** The trainer's scalar state, for checkpoints. */
   meta(): TrainerMeta {
-    return { config: this.config, step: this.step, rng: this.rng.state, optGStep: this.optG.step, optDStep: this.optD.step };
+    return {
+      config: this.config,
+      step: this.step,
+      rng: this.rng.state,
+      optGStep: this.optG.step,
+      optDStep: this.optD.step,
+    };
   }
 
   /**
@@ -203,7 +236,9 @@ export class GanTrainer {
   restore(ckpt: Checkpoint<TrainerMeta>, what: string): void {
     const saved = ckpt.meta.config?.model?.kind;
     if (saved !== this.config.model.kind) {
-      throw new Error(`${what}: checkpoint is for model '${saved}', this run is '${this.config.model.kind}'`);
+      throw new Error(
+        `${what}: checkpoint is for model '${saved}', this run is '${this.config.model.kind}'`,
+      );
     }
     const vars = (store: Map<string, tf.Variable>, entries: [string, tf.Variable][]) => {
       for (const [n, v] of entries) store.set(n, v);
@@ -230,7 +265,9 @@ export class GanTrainer {
 
 /** Reads a loss and optional stats in one download, then frees them. */
 function readAndDispose(loss: tf.Scalar, stats?: tf.Tensor): number[] {
-  const all = tf.tidy(() => (stats ? tf.concat([tf.reshape(loss, [1]), stats]) : tf.reshape(loss, [1])));
+  const all = tf.tidy(
+    () => (stats ? tf.concat([tf.reshape(loss, [1]), stats]) : tf.reshape(loss, [1])),
+  );
   const values = Array.from(all.dataSync());
   tf.dispose([all, loss, ...(stats ? [stats] : [])]);
   return values;

@@ -19,7 +19,9 @@ import { Rng } from "../random.ts";
 export function loadRun(dir: string): GanTrainer {
   const paths = runPaths(dir);
   if (!fs.existsSync(paths.checkpoint)) {
-    throw new Error(`${dir}: no checkpoint (${paths.checkpoint}); is it a run directory from 'deno task train'?`);
+    throw new Error(
+      `${dir}: no checkpoint (${paths.checkpoint}); is it a run directory from 'deno task train'?`,
+    );
   }
   const ckpt = loadCheckpoint<TrainerMeta>(paths.checkpoint);
   const trainer = new GanTrainer(ckpt.meta.config);
@@ -36,7 +38,12 @@ export function loadRun(dir: string): GanTrainer {
  * Generates `n` images from `trainer`'s G in evaluation mode, as float32 `[n, 28, 28]` values
  * in [0, 1], batch by batch (`batchSize` at a time) from noise seeded by `seed`.
  */
-export function sampleImages(trainer: GanTrainer, n: number, seed: number, batchSize = 256): Float32Array {
+export function sampleImages(
+  trainer: GanTrainer,
+  n: number,
+  seed: number,
+  batchSize = 256,
+): Float32Array {
   const out = new Float32Array(n * 784);
   const z = trainer.config.model.zDim;
   const rng = new Rng(seed);

@@ -74,7 +74,9 @@ export interface EpochSummary {
 /** Progress hooks; the library itself never prints. */
 export interface RunCallbacks {
   /** Before the first step, after any resume. */
-  onStart?(info: { startStep: number; totalSteps: number; stepsPerEpoch: number; resumed: boolean }): void;
+  onStart?(
+    info: { startStep: number; totalSteps: number; stepsPerEpoch: number; resumed: boolean },
+  ): void;
   /** After every step. */
   onStep?(record: StepRecord, progress: Progress): void;
   /** After every epoch end (checkpoint and samples already written). */
@@ -116,17 +118,27 @@ export interface RunResult {
 }
 
 /** Settings that may differ between a run and its resume: how long it goes and how it reports. */
-const RESUMABLE_CHANGES = new Set(["epochs", "maxSteps", "checkpointEvery", "sampleEvery", "sampleMode"]);
+const RESUMABLE_CHANGES = new Set([
+  "epochs",
+  "maxSteps",
+  "checkpointEvery",
+  "sampleEvery",
+  "sampleMode",
+]);
 
 function checkResumable(saved: TrainConfig, given: TrainConfig, what: string): void {
   const diffs: string[] = [];
   for (const key of Object.keys(saved) as (keyof TrainConfig)[]) {
     if (RESUMABLE_CHANGES.has(key)) continue;
     if (JSON.stringify(saved[key]) !== JSON.stringify(given[key])) {
-      diffs.push(`${key}: checkpoint ${JSON.stringify(saved[key])}, given ${JSON.stringify(given[key])}`);
+      diffs.push(
+        `${key}: checkpoint ${JSON.stringify(saved[key])}, given ${JSON.stringify(given[key])}`,
+      );
     }
   }
-  if (diffs.length) throw new Error(`${what}: cannot resume with a different configuration (${diffs.join("; ")})`);
+  if (diffs.length) {
+    throw new Error(`${what}: cannot resume with a different configuration (${diffs.join("; ")})`);
+  }
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
@@ -149,7 +161,10 @@ export function writeSampleGrid(trainer: GanTrainer, z: tf.Tensor2D, file: strin
   images.dispose();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, encodeGrayPng(tileImages(pixels, 28, { columns: Math.ceil(Math.sqrt(z.shape[0])) })));
+  fs.writeFileSync(
+    tmp,
+    encodeGrayPng(tileImages(pixels, 28, { columns: Math.ceil(Math.sqrt(z.shape[0])) })),
+  );
   fs.renameSync(tmp, file);
 }
 
@@ -173,7 +188,9 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
     throw new Error(`--resume: no checkpoint at ${paths.checkpoint} to resume from`);
   }
   const stepsPerEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
-  if (stepsPerEpoch < 1) throw new Error(`the training split (${train.count}) has no full batch of ${config.batchSize}`);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`the training split (${train.count}) has no full batch of ${config.batchSize}`);
+  }
   fs.mkdirSync(outDir, { recursive: true });
 
   const trainer = new GanTrainer(config);
@@ -249,13 +266,17 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
           sample(`step-${String(trainer.step).padStart(6, "0")}.png`, `step ${trainer.step}`);
           break;
         }
-        if (midEpoch && config.checkpointEvery > 0 && trainer.step % config.checkpointEvery === 0) checkpoint();
+        if (midEpoch && config.checkpointEvery > 0 && trainer.step % config.checkpointEvery === 0) {
+          checkpoint();
+        }
         // let timers, signals and notebook display updates run between steps
         if (steps % 10 === 0) await new Promise((r) => setTimeout(r, 0));
       }
       if (trainer.step % stepsPerEpoch === 0) {
         checkpoint();
-        if (epoch % config.sampleEvery === 0 || epoch === config.epochs || trainer.step >= totalSteps) {
+        if (
+          epoch % config.sampleEvery === 0 || epoch === config.epochs || trainer.step >= totalSteps
+        ) {
           sample(`epoch-${String(epoch).padStart(3, "0")}.png`, `epoch ${epoch}`);
         }
         callbacks.onEpochEnd?.({

@@ -32,11 +32,17 @@ export interface GrayImage {
  * Tiles `n` square images of `size`x`size` pixels (values in [-1, 1], row-major, one after
  * another in `pixels`) into one grayscale raster.
  */
-export function tileImages(pixels: Float32Array, size: number, options: GridOptions = {}): GrayImage {
+export function tileImages(
+  pixels: Float32Array,
+  size: number,
+  options: GridOptions = {},
+): GrayImage {
   const per = size * size;
   const n = Math.floor(pixels.length / per);
   if (n === 0 || n * per !== pixels.length) {
-    throw new Error(`tileImages: ${pixels.length} values are not a whole number of ${size}x${size} images`);
+    throw new Error(
+      `tileImages: ${pixels.length} values are not a whole number of ${size}x${size} images`,
+    );
   }
   const cols = options.columns ?? Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
@@ -59,5 +65,11 @@ export function tileImages(pixels: Float32Array, size: number, options: GridOpti
 
 /** Encodes a {@link GrayImage} as PNG bytes. */
 export function encodeGrayPng(image: GrayImage): Uint8Array {
-  return encode({ width: image.width, height: image.height, data: image.data, channels: 1, depth: 8 });
+  return encode({
+    width: image.width,
+    height: image.height,
+    data: image.data,
+    channels: 1,
+    depth: 8,
+  });
 }

@@ -18,7 +18,9 @@ export function tinyPixel(i: number, p: number): number {
 
 function split(count: number): { images: Uint8Array; labels: Uint8Array } {
   const images = new Uint8Array(count * 784);
-  for (let i = 0; i < count; i++) for (let p = 0; p < 784; p++) images[i * 784 + p] = tinyPixel(i, p);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < 784; p++) images[i * 784 + p] = tinyPixel(i, p);
+  }
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
   return { images, labels };
 }

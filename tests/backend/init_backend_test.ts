@@ -24,13 +24,19 @@ Deno.test("cpu can be chosen explicitly", async () => {
 
 Deno.test("asking for an unavailable backend is a clear error", async () => {
   const err = await rejection(() => initBackend({ backend: "tensorflow" }));
-  assert.match((err as Error).message, /backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node is not installed/);
+  assert.match(
+    (err as Error).message,
+    /backend 'tensorflow' is unavailable: @tensorflow\/tfjs-node is not installed/,
+  );
 });
 
 Deno.test("an unknown backend name is rejected with the valid choices", async () => {
   // deno-lint-ignore no-explicit-any
   const err = await rejection(() => initBackend({ backend: "gpu" as any }));
-  assert.match((err as Error).message, /unknown backend 'gpu': expected one of auto, tensorflow, wasm, cpu/);
+  assert.match(
+    (err as Error).message,
+    /unknown backend 'gpu': expected one of auto, tensorflow, wasm, cpu/,
+  );
 });
 
 Deno.test("wasm computes the same matmul as cpu", async () => {

@@ -5,7 +5,10 @@ import { DEBIAN_DIR, decodeNpy, FILES, readHistory } from "../../lib/mod.ts";
 
 const root = path.resolve(import.meta.dirname!, "../..");
 
-async function cli(script: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  script: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", path.join(root, "lib/cli", script), ...args],
     env: { NO_COLOR: "1", GAN_BACKEND: "wasm" },
@@ -71,11 +74,27 @@ Deno.test({
     r = await cli("train.ts", ...base, "--steps", "5", "--resume");
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /resuming at step 3/);
-    assert.deepEqual(readHistory(path.join(out, "history.jsonl")).map((h) => h.step), [1, 2, 3, 4, 5]);
+    assert.deepEqual(readHistory(path.join(out, "history.jsonl")).map((h) => h.step), [
+      1,
+      2,
+      3,
+      4,
+      5,
+    ]);
     assert.ok(fs.existsSync(path.join(out, "samples", "step-000005.png")));
 
     const npy = path.join(out, "s.npy");
-    r = await cli("sample.ts", "--run", out, "--n", "10", "--out", npy, "--png", path.join(out, "s.png"));
+    r = await cli(
+      "sample.ts",
+      "--run",
+      out,
+      "--n",
+      "10",
+      "--out",
+      npy,
+      "--png",
+      path.join(out, "s.png"),
+    );
     assert.equal(r.code, 0, r.err);
     const arr = decodeNpy(fs.readFileSync(npy), npy);
     assert.deepEqual([arr.dtype, arr.shape], ["<f4", [10, 28, 28]]);

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { batches, batchesPerEpoch, disposeBatch, epochOrder, initBackend, loadFashionMnist } from "../../lib/mod.ts";
+import {
+  batches,
+  batchesPerEpoch,
+  disposeBatch,
+  epochOrder,
+  initBackend,
+  loadFashionMnist,
+} from "../../lib/mod.ts";
 import { tinyPixel, writeTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "cpu" });
@@ -13,7 +20,12 @@ const ds = await loadFashionMnist({
 
 Deno.test("batches have shape [b, 28, 28, 1] and int32 labels", () => {
   const all = [...batches(ds.train, { batchSize: 32 })];
-  assert.deepEqual(all.map((b) => b.images.shape), [[32, 28, 28, 1], [32, 28, 28, 1], [6, 28, 28, 1]]);
+  assert.deepEqual(all.map((b) => b.images.shape), [[32, 28, 28, 1], [32, 28, 28, 1], [
+    6,
+    28,
+    28,
+    1,
+  ]]);
   assert.deepEqual(all.map((b) => b.labels.shape), [[32], [32], [6]]);
   assert.deepEqual(all[0].labels.dtype, "int32");
   all.forEach(disposeBatch);
@@ -70,5 +82,8 @@ Deno.test("the iterator keeps no tensors of its own", () => {
 });
 
 Deno.test("a bad batch size is a clear error", () => {
-  assert.throws(() => [...batches(ds.train, { batchSize: 0 })], /batchSize must be a positive integer, got 0/);
+  assert.throws(
+    () => [...batches(ds.train, { batchSize: 0 })],
+    /batchSize must be a positive integer, got 0/,
+  );
 });

@@ -41,7 +41,11 @@ Deno.test("the search order is dataDir, then the search path in its order", () =
     dataDir: empty,
     searchPath: [{ dir: a, origin: "FASHION_MNIST_DIR" }, { dir: b, origin: "project cache" }],
   });
-  assert.deepEqual(locs.map((l) => l.origin), ["dataDir option", "FASHION_MNIST_DIR", "project cache"]);
+  assert.deepEqual(locs.map((l) => l.origin), [
+    "dataDir option",
+    "FASHION_MNIST_DIR",
+    "project cache",
+  ]);
   assert.deepEqual(locateDataset(locs)?.dir, a, "the first directory holding all four files wins");
 });
 
@@ -69,7 +73,11 @@ Deno.test("a directory missing one file is passed over", () => {
 Deno.test("no data anywhere and no download names every place looked and how to get the files", async () => {
   const empty = fs.mkdtempSync("/tmp/empty-");
   const err = await rejection(() =>
-    loadFashionMnist({ dataDir: empty, searchPath: [{ dir: "/nope", origin: "project cache" }], download: false })
+    loadFashionMnist({
+      dataDir: empty,
+      searchPath: [{ dir: "/nope", origin: "project cache" }],
+      download: false,
+    })
   );
   const msg = (err as Error).message;
   assert.match(msg, /Fashion-MNIST not found/);
@@ -81,7 +89,11 @@ Deno.test("no data anywhere and no download names every place looked and how to 
 
 Deno.test("an unreachable mirror is reported with the download error", async () => {
   const err = await rejection(() =>
-    loadFashionMnist({ searchPath: [], cacheDir: fs.mkdtempSync("/tmp/c-"), download: "http://127.0.0.1:9/" })
+    loadFashionMnist({
+      searchPath: [],
+      cacheDir: fs.mkdtempSync("/tmp/c-"),
+      download: "http://127.0.0.1:9/",
+    })
   );
   assert.match((err as Error).message, /download from http:\/\/127\.0\.0\.1:9\/ failed/);
 });
@@ -89,18 +101,32 @@ Deno.test("an unreachable mirror is reported with the download error", async () 
 Deno.test("files are downloaded into the cache, verified, then used", async () => {
   const src = writeTinyDataset({ gzip: true });
   const ac = new AbortController();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} }, (req) => {
-    const name = new URL(req.url).pathname.slice(1);
-    const p = path.join(src, name);
-    return fs.existsSync(p) ? new Response(fs.readFileSync(p)) : new Response("no", { status: 404 });
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    (req) => {
+      const name = new URL(req.url).pathname.slice(1);
+      const p = path.join(src, name);
+      return fs.existsSync(p)
+        ? new Response(fs.readFileSync(p))
+        : new Response("no", { status: 404 });
+    },
+  );
   try {
     const cacheDir = path.join(fs.mkdtempSync("/tmp/c-"), "fmnist");
     const base = `http://127.0.0.1:${server.addr.port}/`;
     // Tiny files cannot match the official checksums: the download is rejected, nothing is kept.
-    const err = await rejection(() => loadFashionMnist({ searchPath: [], cacheDir, download: base }));
-    assert.match((err as Error).message, /downloaded file failed verification: .*checksum mismatch/);
-    assert.deepEqual(fs.readdirSync(cacheDir), [], "a file that fails verification never lands in the cache");
+    const err = await rejection(() =>
+      loadFashionMnist({ searchPath: [], cacheDir, download: base })
+    );
+    assert.match(
+      (err as Error).message,
+      /downloaded file failed verification: .*checksum mismatch/,
+    );
+    assert.deepEqual(
+      fs.readdirSync(cacheDir),
+      [],
+      "a file that fails verification never lands in the cache",
+    );
   } finally {
     ac.abort();
     await server.finished;
@@ -139,28 +165,46 @@ Deno.test("a wrong magic number is named in the error", async () => {
   // labels written where the images belong
   fs.writeFileSync(path.join(dir, FILES.trainImages.name), encodeIdx([20], new Uint8Array(20)));
   const err = await rejection(() => loadFashionMnist({ dataDir: dir, ...offline }));
-  assert.match((err as Error).message, /train-images-idx3-ubyte: wrong IDX magic number 0x00000801/);
+  assert.match(
+    (err as Error).message,
+    /train-images-idx3-ubyte: wrong IDX magic number 0x00000801/,
+  );
 });
 
 Deno.test("wrong image dimensions are named in the error", async () => {
   const dir = writeTinyDataset();
-  fs.writeFileSync(path.join(dir, FILES.trainImages.name), encodeIdx([20, 32, 32], new Uint8Array(20 * 1024)));
+  fs.writeFileSync(
+    path.join(dir, FILES.trainImages.name),
+    encodeIdx([20, 32, 32], new Uint8Array(20 * 1024)),
+  );
   const err = await rejection(() => loadFashionMnist({ dataDir: dir, ...offline }));
-  assert.match((err as Error).message, /train-images-idx3-ubyte: images are 32x32 pixels, expected 28x28/);
+  assert.match(
+    (err as Error).message,
+    /train-images-idx3-ubyte: images are 32x32 pixels, expected 28x28/,
+  );
 });
 
 Deno.test("an image/label count mismatch names both files", async () => {
   const dir = writeTinyDataset({ trainCount: 20 });
   fs.writeFileSync(path.join(dir, FILES.trainLabels.name), encodeIdx([19], new Uint8Array(19)));
   const err = await rejection(() => loadFashionMnist({ dataDir: dir, ...offline }));
-  assert.match((err as Error).message, /count mismatch: .*train-images-idx3-ubyte has 20 images but .*train-labels-idx1-ubyte has 19 labels/);
+  assert.match(
+    (err as Error).message,
+    /count mismatch: .*train-images-idx3-ubyte has 20 images but .*train-labels-idx1-ubyte has 19 labels/,
+  );
 });
 
 Deno.test("a label outside 0..9 is rejected", async () => {
   const dir = writeTinyDataset({ testCount: 10 });
-  fs.writeFileSync(path.join(dir, FILES.testLabels.name), encodeIdx([10], new Uint8Array(10).fill(12)));
+  fs.writeFileSync(
+    path.join(dir, FILES.testLabels.name),
+    encodeIdx([10], new Uint8Array(10).fill(12)),
+  );
   const err = await rejection(() => loadFashionMnist({ dataDir: dir, ...offline }));
-  assert.match((err as Error).message, /t10k-labels-idx1-ubyte: label 12 at index 0 is not in 0\.\.9/);
+  assert.match(
+    (err as Error).message,
+    /t10k-labels-idx1-ubyte: label 12 at index 0 is not in 0\.\.9/,
+  );
 });
 
 Deno.test("a checksum mismatch names the file and both digests", async () => {
@@ -170,7 +214,9 @@ Deno.test("a checksum mismatch names the file and both digests", async () => {
   );
   assert.match(
     (err as Error).message,
-    new RegExp(`train-images-idx3-ubyte\\.gz: checksum mismatch: SHA-256 of the decompressed bytes is [0-9a-f]{64}, expected ${FILES.trainImages.sha256}`),
+    new RegExp(
+      `train-images-idx3-ubyte\\.gz: checksum mismatch: SHA-256 of the decompressed bytes is [0-9a-f]{64}, expected ${FILES.trainImages.sha256}`,
+    ),
   );
 });
 

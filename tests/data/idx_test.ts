@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { encodeIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, maybeGunzip, parseIdx } from "../../lib/mod.ts";
+import {
+  encodeIdx,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  maybeGunzip,
+  parseIdx,
+} from "../../lib/mod.ts";
 
 Deno.test("an encoded IDX file parses back to its dimensions and data", () => {
   const data = Uint8Array.from({ length: 2 * 28 * 28 }, (_, i) => i % 251);
@@ -31,7 +37,10 @@ Deno.test("a file shorter than its header says is reported as truncated", () => 
 });
 
 Deno.test("a file too short for a header is rejected", () => {
-  assert.throws(() => parseIdx(Uint8Array.of(0, 0), IDX_IMAGES_MAGIC, "tiny"), /tiny: file is 2 bytes/);
+  assert.throws(
+    () => parseIdx(Uint8Array.of(0, 0), IDX_IMAGES_MAGIC, "tiny"),
+    /tiny: file is 2 bytes/,
+  );
 });
 
 Deno.test("gzip data is decompressed and plain data passes through", () => {
@@ -42,5 +51,8 @@ Deno.test("gzip data is decompressed and plain data passes through", () => {
 
 Deno.test("truncated gzip data names the file", () => {
   const gz = new Uint8Array(gzipSync(new Uint8Array(5000).fill(3)));
-  assert.throws(() => maybeGunzip(gz.subarray(0, gz.length / 2), "t.gz"), /t\.gz: truncated or corrupt gzip/);
+  assert.throws(
+    () => maybeGunzip(gz.subarray(0, gz.length / 2), "t.gz"),
+    /t\.gz: truncated or corrupt gzip/,
+  );
 });

@@ -33,7 +33,10 @@ Deno.test("every discriminator maps images [b, 28, 28, 1] to logits [b, 1]", () 
   for (const kind of MODEL_KINDS) {
     const gan = createGan(defaultModelConfig(kind), 1);
     tf.tidy(() => {
-      const out = gan.discriminator.apply(tf.randomUniform([5, 28, 28, 1], -1, 1), { training: true, rng: new Rng(2) });
+      const out = gan.discriminator.apply(tf.randomUniform([5, 28, 28, 1], -1, 1), {
+        training: true,
+        rng: new Rng(2),
+      });
       assert.deepEqual(out.shape, [5, 1], kind);
     });
     disposeGan(gan);
@@ -43,25 +46,43 @@ Deno.test("every discriminator maps images [b, 28, 28, 1] to logits [b, 1]", () 
 Deno.test("the DCGAN follows the report's text: G 1->4->7->14->28, D 28->14->7->3->1", () => {
   const gan = createGan(defaultModelConfig("dcgan"), 0);
   const g = summarize(gan.generator, [2, 100]).filter((r) => r.layer.startsWith("conv"));
-  assert.deepEqual(g.map((r) => r.outputShape.slice(1)), [[4, 4, 512], [7, 7, 256], [14, 14, 128], [28, 28, 64], [28, 28, 1]]);
+  assert.deepEqual(g.map((r) => r.outputShape.slice(1)), [[4, 4, 512], [7, 7, 256], [14, 14, 128], [
+    28,
+    28,
+    64,
+  ], [28, 28, 1]]);
   const d = summarize(gan.discriminator, [2, 28, 28, 1]).filter((r) => r.layer.startsWith("conv"));
-  assert.deepEqual(d.map((r) => r.outputShape.slice(1)), [[14, 14, 64], [7, 7, 128], [3, 3, 256], [1, 1, 1]]);
+  assert.deepEqual(d.map((r) => r.outputShape.slice(1)), [[14, 14, 64], [7, 7, 128], [3, 3, 256], [
+    1,
+    1,
+    1,
+  ]]);
   disposeGan(gan);
 });
 
 Deno.test("parameter counts match a hand count from SPEC.md", () => {
   // MLP G: Linear(100,256)+BN(256), Linear(256,512)+BN(512), Linear(512,1024)+BN(1024), Linear(1024,784)
-  const mlpG = (100 * 256 + 256) + 2 * 256 + (256 * 512 + 512) + 2 * 512 + (512 * 1024 + 1024) + 2 * 1024 +
+  const mlpG = (100 * 256 + 256) + 2 * 256 + (256 * 512 + 512) + 2 * 512 + (512 * 1024 + 1024) +
+    2 * 1024 +
     (1024 * 784 + 784);
   // MLP D: Linear(784,1024), Linear(1024,512), Linear(512,256), Linear(256,1)
   const mlpD = (784 * 1024 + 1024) + (1024 * 512 + 512) + (512 * 256 + 256) + (256 + 1);
   // DCGAN G (no conv bias): ConvT(100,512,4)+BN, ConvT(512,256,3)+BN, ConvT(256,128,4)+BN, ConvT(128,64,4)+BN, Conv(64,1,3)
-  const convG = 100 * 512 * 16 + 2 * 512 + 512 * 256 * 9 + 2 * 256 + 256 * 128 * 16 + 2 * 128 + 128 * 64 * 16 +
+  const convG = 100 * 512 * 16 + 2 * 512 + 512 * 256 * 9 + 2 * 256 + 256 * 128 * 16 + 2 * 128 +
+    128 * 64 * 16 +
     2 * 64 + 64 * 9;
   // DCGAN D: Conv(1,64,4), Conv(64,128,4)+BN, Conv(128,256,4)+BN, Conv(256,1,3)
   const convD = 64 * 16 + 64 * 128 * 16 + 2 * 128 + 128 * 256 * 16 + 2 * 256 + 256 * 9;
-  assert.deepEqual(parameterCounts("mlp"), { generator: mlpG, discriminator: mlpD, total: mlpG + mlpD });
-  assert.deepEqual(parameterCounts("dcgan"), { generator: convG, discriminator: convD, total: convG + convD });
+  assert.deepEqual(parameterCounts("mlp"), {
+    generator: mlpG,
+    discriminator: mlpD,
+    total: mlpG + mlpD,
+  });
+  assert.deepEqual(parameterCounts("dcgan"), {
+    generator: convG,
+    discriminator: convD,
+    total: convG + convD,
+  });
   assert.deepEqual(parameterCounts("improved"), parameterCounts("dcgan"));
   assert.equal(mlpG, 1_489_936);
   assert.equal(convG, 2_656_704);

@@ -37,7 +37,12 @@ Deno.test("a truncated checkpoint is rejected with its file name", () => {
   saveCheckpoint(file, {}, new Map([["t", t]]));
   const bytes = fs.readFileSync(file);
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
-  assert.throws(() => loadCheckpoint(file), new RegExp(`${file}: not a valid checkpoint: payload is \\d+ bytes, header says 400 \\(truncated\\?\\)`));
+  assert.throws(
+    () => loadCheckpoint(file),
+    new RegExp(
+      `${file}: not a valid checkpoint: payload is \\d+ bytes, header says 400 \\(truncated\\?\\)`,
+    ),
+  );
   t.dispose();
 });
 
@@ -55,6 +60,12 @@ Deno.test("a corrupted payload fails its checksum", () => {
 Deno.test("a file of another format is rejected", () => {
   const file = tmpFile();
   fs.writeFileSync(file, "hello, this is not a checkpoint");
-  assert.throws(() => loadCheckpoint(file), /not a valid checkpoint: it does not start with FGANCKPT/);
-  assert.throws(() => loadCheckpoint("/nonexistent/c.ckpt"), /\/nonexistent\/c\.ckpt: cannot read checkpoint/);
+  assert.throws(
+    () => loadCheckpoint(file),
+    /not a valid checkpoint: it does not start with FGANCKPT/,
+  );
+  assert.throws(
+    () => loadCheckpoint("/nonexistent/c.ckpt"),
+    /\/nonexistent\/c\.ckpt: cannot read checkpoint/,
+  );
 });

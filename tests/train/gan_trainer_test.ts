@@ -22,21 +22,29 @@ const realBatch = () => tf.randomUniform([8, 28, 28, 1], -1, 1, "float32", 7) as
 for (const kind of MODEL_KINDS) {
   Deno.test(`${kind}: a G step changes G's weights and leaves D's bit-identical`, () => {
     const t = new GanTrainer(smallConfig(kind));
-    const g0 = snapshot(t.gan.generator.store.params), d0 = snapshot(t.gan.discriminator.store.params);
+    const g0 = snapshot(t.gan.generator.store.params),
+      d0 = snapshot(t.gan.discriminator.store.params);
     t.generatorStep(8);
     assert.deepEqual(changed(d0, t.gan.discriminator.store.params), []);
-    assert.equal(changed(g0, t.gan.generator.store.params).length, t.gan.generator.store.params.size);
+    assert.equal(
+      changed(g0, t.gan.generator.store.params).length,
+      t.gan.generator.store.params.size,
+    );
     t.dispose();
   });
 
   Deno.test(`${kind}: a D step changes D's weights and leaves G's bit-identical`, () => {
     const t = new GanTrainer(smallConfig(kind));
-    const g0 = snapshot(t.gan.generator.store.params), d0 = snapshot(t.gan.discriminator.store.params);
+    const g0 = snapshot(t.gan.generator.store.params),
+      d0 = snapshot(t.gan.discriminator.store.params);
     const x = realBatch();
     t.discriminatorStep(x).z.dispose();
     x.dispose();
     assert.deepEqual(changed(g0, t.gan.generator.store.params), []);
-    assert.equal(changed(d0, t.gan.discriminator.store.params).length, t.gan.discriminator.store.params.size);
+    assert.equal(
+      changed(d0, t.gan.discriminator.store.params).length,
+      t.gan.discriminator.store.params.size,
+    );
     t.dispose();
   });
 
@@ -65,7 +73,8 @@ Deno.test("D's loss uses the smoothed targets 0.9 for real and 0.1 for fake", ()
     const ctx = { training: true, updateStats: false };
     const fake = t.gan.generator.apply(z, ctx);
     const D = t.gan.discriminator;
-    return tf.add(bceWithLogits(D.apply(x, ctx), 0.9), bceWithLogits(D.apply(fake, ctx), 0.1)).dataSync()[0];
+    return tf.add(bceWithLogits(D.apply(x, ctx), 0.9), bceWithLogits(D.apply(fake, ctx), 0.1))
+      .dataSync()[0];
   });
   const { dLoss, z } = t.discriminatorStep(x);
   z.dispose();

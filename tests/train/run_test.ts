@@ -10,8 +10,8 @@ import {
   readHistory,
   runPaths,
   sampleImages,
-  trainRun,
   type TrainerMeta,
+  trainRun,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
 import { writeTinyDataset } from "../_support/tiny_dataset.ts";
@@ -48,7 +48,12 @@ for (const kind of ["mlp", "dcgan"] as const) {
     // "killed" after step 7 (mid-epoch 2), then resumed with the full length
     await trainRun({ outDir: split, config: smallConfig(kind, { epochs: 2, maxSteps: 7 }), train });
     assert.equal(readHistory(runPaths(split).history).length, 7);
-    const res = await trainRun({ outDir: split, config: smallConfig(kind, { epochs: 2 }), train, resume: true });
+    const res = await trainRun({
+      outDir: split,
+      config: smallConfig(kind, { epochs: 2 }),
+      train,
+      resume: true,
+    });
     assert.equal(res.stepsThisCall, 3);
     assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
   });
@@ -60,7 +65,10 @@ Deno.test("history lines written after the last checkpoint are replaced on resum
   // simulate a crash after two more steps whose lines were written but never checkpointed
   const p = runPaths(dir);
   const lines = fs.readFileSync(p.history, "utf8");
-  fs.appendFileSync(p.history, lines.split("\n").slice(0, 2).map((l) => l.replace(/"step":\d/, '"step":9')).join("\n") + "\n");
+  fs.appendFileSync(
+    p.history,
+    lines.split("\n").slice(0, 2).map((l) => l.replace(/"step":\d/, '"step":9')).join("\n") + "\n",
+  );
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true });
   assert.deepEqual(readHistory(p.history).map((r) => r.step), [1, 2, 3, 4, 5]);
 });
@@ -68,16 +76,25 @@ Deno.test("history lines written after the last checkpoint are replaced on resum
 Deno.test("a directory that already holds a run is not overwritten without --resume", async () => {
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 1 }), train });
-  const err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train }));
+  const err = await rejection(() =>
+    trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train })
+  );
   assert.match(err.message, /already holds a run .*pass --resume/);
 });
 
 Deno.test("resuming with another model or seed is refused", async () => {
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 1 }), train });
-  let err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train, resume: true }));
-  assert.match(err.message, /cannot resume with a different configuration \(model: checkpoint .*"kind":"mlp"/);
-  err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { seed: 4 }), train, resume: true }));
+  let err = await rejection(() =>
+    trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train, resume: true })
+  );
+  assert.match(
+    err.message,
+    /cannot resume with a different configuration \(model: checkpoint .*"kind":"mlp"/,
+  );
+  err = await rejection(() =>
+    trainRun({ outDir: dir, config: smallConfig("mlp", { seed: 4 }), train, resume: true })
+  );
   assert.match(err.message, /seed: checkpoint 0, given 4/);
 });
 
@@ -86,13 +103,20 @@ Deno.test("resuming from a truncated checkpoint is an error, never a fresh start
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 2 }), train });
   const file = runPaths(dir).checkpoint;
   fs.truncateSync(file, fs.statSync(file).size - 1000);
-  const err = await rejection(() => trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true }));
-  assert.match(err.message, /checkpoint\.ckpt: not a valid checkpoint: payload is .* \(truncated\?\)/);
+  const err = await rejection(() =>
+    trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true })
+  );
+  assert.match(
+    err.message,
+    /checkpoint\.ckpt: not a valid checkpoint: payload is .* \(truncated\?\)/,
+  );
   assert.equal(readHistory(runPaths(dir).history).length, 2, "the history is untouched");
 });
 
 Deno.test("--resume without a checkpoint is an error", async () => {
-  const err = await rejection(() => trainRun({ outDir: tmpRun(), config: smallConfig("mlp"), train, resume: true }));
+  const err = await rejection(() =>
+    trainRun({ outDir: tmpRun(), config: smallConfig("mlp"), train, resume: true })
+  );
   assert.match(err.message, /--resume: no checkpoint at .*checkpoint\.ckpt/);
 });
 
