@@ -4,7 +4,7 @@ import { GanTrainer, initBackend, MODEL_KINDS, NonFiniteLossError, Rng } from ".
 import { smallConfig } from "../_support/small_config.ts";
 import { bceWithLogits } from "../../lib/mod.ts";
 
-await initBackend({ backend: "cpu" });
+await initBackend({ backend: "wasm" });
 
 function snapshot(store: Map<string, tf.Variable>): Map<string, Float32Array> {
   return new Map([...store].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));

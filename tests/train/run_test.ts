@@ -17,7 +17,7 @@ import { smallConfig } from "../_support/small_config.ts";
 import { writeTinyDataset } from "../_support/tiny_dataset.ts";
 import { rejection } from "../_support/errors.ts";
 
-await initBackend({ backend: "cpu" });
+await initBackend({ backend: "wasm" });
 // 40 images in batches of 8: 5 steps per epoch
 const { train } = await loadFashionMnist({
   dataDir: writeTinyDataset({ trainCount: 40 }),
