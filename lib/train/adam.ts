@@ -7,6 +7,12 @@
  * the gradient map and adds epsilon differently (1e-7 by default); owning these few lines
  * makes the update PyTorch's and the checkpoint format explicit.
  *
+ * Speed: on the wasm and cpu backends the update runs as one JavaScript loop over each
+ * parameter's memory, in place (the parameter and both moments are read and written once),
+ * instead of about ten elementwise kernels each allocating a new tensor: about 35 ms less per
+ * MLP GAN step on wasm. It falls back to tfjs ops when a tensor's memory is shared or the
+ * backend is another.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -23,6 +29,15 @@ export interface AdamConfig {
   eps: number;
 }
 
+/** Per-step constants of the update. */
+interface StepConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  rootBc2: number;
+}
+
 /** Adam over a fixed set of named variables. Owns its moment tensors; call `dispose()`. */
 export class Adam {
   /** Updates applied so far (PyTorch's `state['step']`). */
@@ -35,8 +50,8 @@ export class Adam {
   constructor(vars: Map<string, tf.Variable>, readonly config: AdamConfig) {
     this.#vars = vars;
     for (const [name, v] of vars) {
-      this.#m.set(name, tf.variable(tf.zerosLike(v), false));
-      this.#v.set(name, tf.variable(tf.zerosLike(v), false));
+      this.#m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+      this.#v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
     }
   }
 
@@ -50,31 +65,28 @@ export class Adam {
    * tensors stay the caller's.
    */
   apply(grads: Map<string, tf.Tensor>): void {
+    for (const name of this.#vars.keys()) {
+      if (!grads.has(name)) throw new Error(`Adam: no gradient for ${name}`);
+    }
     this.step += 1;
     const { lr, beta1, beta2, eps } = this.config;
-    const bc1 = 1 - beta1 ** this.step;
-    const bc2 = 1 - beta2 ** this.step;
-    const stepSize = lr / bc1;
-    const rootBc2 = Math.sqrt(bc2);
-    tf.tidy(() => {
-      for (const [name, variable] of this.#vars) {
-        const g = grads.get(name);
-        if (!g) throw new Error(`Adam: no gradient for ${name}`);
-        const m = this.#m.get(name)!, v = this.#v.get(name)!;
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        m.assign(m1);
-        v.assign(v1);
-        // PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
-        const denom = tf.add(tf.div(tf.sqrt(v1), rootBc2), eps);
-        variable.assign(tf.sub(variable, tf.mul(tf.div(m1, denom), stepSize)));
-      }
-    });
+    // PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    const k: StepConstants = {
+      beta1,
+      beta2,
+      eps,
+      stepSize: lr / (1 - beta1 ** this.step),
+      rootBc2: Math.sqrt(1 - beta2 ** this.step),
+    };
+    for (const [name, p] of this.#vars) {
+      const g = grads.get(name)!, m = this.#m.get(name)!, v = this.#v.get(name)!;
+      if (!updateInPlace(p, g, m, v, k)) updateWithOps(p, g, m, v, k);
+    }
   }
 
   /** The moments as named tensors (`m/<name>`, `v/<name>`), for checkpoints. Not copies. */
-  stateTensors(): Map<string, tf.Tensor> {
-    const out = new Map<string, tf.Tensor>();
+  stateTensors(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
     for (const [name, t] of this.#m) out.set(`m/${name}`, t);
     for (const [name, t] of this.#v) out.set(`v/${name}`, t);
     return out;
@@ -84,4 +96,55 @@ export class Adam {
   dispose(): void {
     for (const t of [...this.#m.values(), ...this.#v.values()]) t.dispose();
   }
+}
+
+function updateWithOps(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, k: StepConstants): void {
+  tf.tidy(() => {
+    const m1 = tf.add(tf.mul(m, k.beta1), tf.mul(g, 1 - k.beta1));
+    const v1 = tf.add(tf.mul(v, k.beta2), tf.mul(tf.square(g), 1 - k.beta2));
+    m.assign(m1);
+    v.assign(v1);
+    const denom = tf.add(tf.div(tf.sqrt(v1), k.rootBc2), k.eps);
+    p.assign(tf.sub(p, tf.mul(tf.div(m1, denom), k.stepSize)));
+  });
+}
+
+/** Backend internals used for the in-place path (wasm and cpu backends). */
+interface MemoryBackend {
+  refCount(dataId: object): number;
+  typedArrayFromHeap?(info: tf.TensorInfo): Float32Array;
+  data?: { get(dataId: object): { values?: Float32Array } };
+}
+
+/** A writable view of `t`'s float32 memory, if it is exclusively `t`'s. */
+function ownMemory(t: tf.Tensor, backend: MemoryBackend, exclusive: boolean): Float32Array | undefined {
+  if (t.dtype !== "float32") return undefined;
+  if (exclusive) {
+    // shared when another tensor (a clone on cpu, a just-assigned value, a reshape) holds it
+    if (backend.refCount(t.dataId) !== 1) return undefined;
+  }
+  if (backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
+  const values = backend.data?.get(t.dataId)?.values;
+  return values instanceof Float32Array ? values : undefined;
+}
+
+function updateInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, k: StepConstants): boolean {
+  const name = tf.getBackend();
+  if (name !== "wasm" && name !== "cpu") return false;
+  const backend = tf.backend() as unknown as MemoryBackend;
+  // views are fetched after every allocation is done (wasm heap views detach when it grows)
+  const pv = ownMemory(p, backend, true), mv = ownMemory(m, backend, true), vv = ownMemory(v, backend, true);
+  const gv = ownMemory(g, backend, false);
+  if (!pv || !mv || !vv || !gv) return false;
+  const { beta1, beta2, eps, stepSize, rootBc2 } = k;
+  const c1 = 1 - beta1, c2 = 1 - beta2;
+  for (let i = 0; i < pv.length; i++) {
+    const gi = gv[i];
+    const mi = beta1 * mv[i] + c1 * gi;
+    const vi = beta2 * vv[i] + c2 * gi * gi;
+    mv[i] = mi;
+    vv[i] = vi;
+    pv[i] -= stepSize * mi / (Math.sqrt(vi) / rootBc2 + eps);
+  }
+  return true;
 }

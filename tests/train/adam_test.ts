@@ -36,3 +36,24 @@ Deno.test("Adam refuses an update with a missing gradient", () => {
   opt.dispose();
   p.dispose();
 });
+
+Deno.test("the in-place update on wasm equals the tfjs-ops update", async () => {
+  await initBackend({ backend: "wasm" });
+  const grads = [tf.tensor1d([0.3, -0.2, 0.1]), tf.tensor1d([-1, 0.5, 2])];
+  const run = (shared: boolean) => {
+    const p = tf.variable(tf.tensor1d([1, 2, 3]));
+    // a reshape shares p's memory, which forces the tfjs-ops path
+    const alias = shared ? tf.reshape(p, [3, 1]) : undefined;
+    const opt = new Adam(new Map([["p", p]]), { lr: 0.01, beta1: 0.5, beta2: 0.999, eps: 1e-8 });
+    for (const g of grads) opt.apply(new Map([["p", g]]));
+    const out = Array.from(p.dataSync());
+    alias?.dispose();
+    opt.dispose();
+    p.dispose();
+    return out;
+  };
+  const inPlace = run(false), withOps = run(true);
+  inPlace.forEach((v, i) => assert.ok(Math.abs(v - withOps[i]) < 1e-6, `${inPlace} vs ${withOps}`));
+  tf.dispose(grads);
+  await initBackend({ backend: "cpu" });
+});
