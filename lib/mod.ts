@@ -24,3 +24,7 @@ export * from "./train/run.ts";
 export * from "./viz/image_grid.ts";
 export * from "./train/load_run.ts";
 export * from "./eval/npy.ts";
+export * from "./viz/loss_plot.ts";
+export * from "./viz/labelled_grid.ts";
+export * from "./viz/gif.ts";
+export * from "./viz/jupyter.ts";
