@@ -77,3 +77,22 @@ export async function runCli(usage: string, main: () => Promise<number | void>):
     Deno.exit(1);
   }
 }
+
+/**
+ * The wasm thread count for an entry point: `--threads`, else `GAN_THREADS`, else the number of
+ * logical CPUs (capped at 8, tfjs's limit).
+ */
+export function threadsFlag(value: string | boolean | undefined): number {
+  const fromEnv = Deno.env.get("GAN_THREADS");
+  const fallback = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1));
+  if (value === undefined && fromEnv !== undefined) {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1 || n > 8) {
+      throw new UsageError(`GAN_THREADS expects an integer in 1..8, got '${fromEnv}'`);
+    }
+    return n;
+  }
+  const n = intFlag(value, "threads", fallback);
+  if (n > 8) throw new UsageError(`--threads expects an integer in 1..8, got '${value}'`);
+  return n;
+}

@@ -9,21 +9,28 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND_CHOICES, type BackendChoice, describeBackend, initBackend } from "../backend/init_backend.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  describeBackend,
+  initBackend,
+} from "../backend/init_backend.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
 import { GanTrainer } from "../train/gan_trainer.ts";
 import { defaultTrainConfig } from "../train/train_config.ts";
 import { Rng } from "../random.ts";
 import { runKernelBench } from "./bench_kernels.ts";
-import { choiceFlag, intFlag, parseFlags, runCli } from "./args.ts";
+import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
 
-const USAGE = `usage: deno task bench [--model mlp|dcgan|improved|all] [--steps N] [--backend NAME] [--json]
+const USAGE =
+  `usage: deno task bench [--model mlp|dcgan|improved|all] [--steps N] [--backend NAME] [--json]
        deno task bench --kernels [--quick]
 
   --model NAME    which model to time (default all: mlp and dcgan)
   --steps N       steps timed after 3 warm-up steps (default 40 for mlp, 10 for conv models)
   --batch-size N  examples per step (default 64)
   --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)
   --json          one JSON line per model:
                   {"model","backend","threads","batchSize","stepsTimed","sPerStep","imagesPerS","peakRssMB"}
   --kernels       GFLOP/s per conv and matmul shape, stock wasm versus the kernel pack`;
@@ -48,12 +55,21 @@ async function threadCount(): Promise<number> {
 }
 
 /** Times `steps` training steps of `kind` after 3 warm-up steps; returns the median. */
-export async function benchModel(kind: ModelKind, steps: number, batchSize: number): Promise<BenchResult> {
+export async function benchModel(
+  kind: ModelKind,
+  steps: number,
+  batchSize: number,
+): Promise<BenchResult> {
   const config = defaultTrainConfig(kind);
   config.batchSize = batchSize;
   const trainer = new GanTrainer(config);
   const rng = new Rng(1);
-  const images = tf.tensor4d(rng.fillUniform(new Float32Array(batchSize * 784), -1, 1), [batchSize, 28, 28, 1]);
+  const images = tf.tensor4d(rng.fillUniform(new Float32Array(batchSize * 784), -1, 1), [
+    batchSize,
+    28,
+    28,
+    1,
+  ]);
   const times: number[] = [];
   let peak = 0;
   try {
@@ -91,14 +107,20 @@ async function main(): Promise<void> {
     steps: { type: "string" },
     "batch-size": { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     json: { type: "boolean" },
     kernels: { type: "boolean" },
     quick: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return console.log(USAGE);
-  const backend = choiceFlag<BackendChoice>(flags.backend ?? Deno.env.get("GAN_BACKEND"), "backend", BACKEND_CHOICES, "auto");
-  const report = await initBackend({ backend });
+  const backend = choiceFlag<BackendChoice>(
+    flags.backend ?? Deno.env.get("GAN_BACKEND"),
+    "backend",
+    BACKEND_CHOICES,
+    "auto",
+  );
+  const report = await initBackend({ backend, threads: threadsFlag(flags.threads) });
   if (!flags.json) console.log(describeBackend(report));
   if (flags.kernels) return await runKernelBench((l) => console.log(l), !!flags.quick);
 

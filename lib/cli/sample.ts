@@ -15,7 +15,7 @@ import {
 import { encodeNpy } from "../eval/npy.ts";
 import { loadRun, sampleImages } from "../train/load_run.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
-import { choiceFlag, intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
 
 const USAGE =
   `usage: deno task sample --run DIR --n N --out FILE.npy [--seed N] [--png FILE.png] [--backend NAME]
@@ -25,7 +25,8 @@ const USAGE =
   --out FILE.npy  float32 [N, 28, 28] in [0, 1]
   --seed N        noise seed (default 0)
   --png FILE      also write a grid of the first (up to 64) images
-  --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)`;
+  --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)`;
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     seed: { type: "string" },
     png: { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return console.log(USAGE);
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     BACKEND_CHOICES,
     "auto",
   );
-  console.log(describeBackend(await initBackend({ backend })));
+  console.log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
 
   const trainer = loadRun(flags.run);
   try {

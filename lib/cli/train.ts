@@ -17,7 +17,7 @@ import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
 import { trainRun } from "../train/run.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { batches } from "../data/batches.ts";
-import { choiceFlag, intFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
 import { formatDuration, ProgressLine } from "./progress_line.ts";
 
 const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [options]
@@ -29,6 +29,7 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [opti
   --batch-size N        examples per step (default 64)
   --seed N              seed for weights, data order, noise and dropout (default 0)
   --backend NAME        auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N           wasm threads, 1..8 (default $GAN_THREADS or the CPU count)
   --resume              continue the run in --out from its last checkpoint
   --sample-every N      write samples/epoch-NNN.png every N epochs (default 1)
   --checkpoint-every N  also checkpoint every N steps (default 500; 0: epoch ends only)
@@ -64,6 +65,7 @@ async function main(): Promise<number> {
     "batch-size": { type: "string" },
     seed: { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     resume: { type: "boolean" },
     "sample-every": { type: "string" },
     "checkpoint-every": { type: "string" },
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
     "auto",
   );
 
-  const report = await initBackend({ backend });
+  const report = await initBackend({ backend, threads: threadsFlag(flags.threads) });
   const out = new ProgressLine();
   out.log(describeBackend(report));
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] as string | undefined });

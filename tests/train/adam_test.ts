@@ -57,3 +57,21 @@ Deno.test("the in-place update on wasm equals the tfjs-ops update", async () => 
   tf.dispose(grads);
   await initBackend({ backend: "cpu" });
 });
+
+Deno.test("after an update on wasm, a matmul with the parameter uses its new values", async () => {
+  // tfjs-backend-wasm caches packed XNNPACK weights by tensor id: an in-place weight update
+  // would leave the matmul multiplying with the old weights
+  await initBackend({ backend: "wasm" });
+  const w = tf.variable(tf.tensor2d([[1, 2], [3, 4]])) as tf.Variable<tf.Rank.R2>;
+  const x = tf.tensor2d([[1, 1]]);
+  tf.matMul(x, w).dispose(); // packs w
+  const opt = new Adam(new Map([["w", w]]), { lr: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const g = tf.ones([2, 2]);
+  opt.apply(new Map([["w", g]]));
+  const expected = w.arraySync().reduce((acc, row) => [acc[0] + row[0], acc[1] + row[1]], [0, 0]);
+  const got = (tf.matMul(x, w) as tf.Tensor2D).arraySync()[0];
+  assert.ok(Math.abs(got[0] - expected[0]) < 1e-6 && Math.abs(got[1] - expected[1]) < 1e-6, `${got} vs ${expected}`);
+  tf.dispose([w, x, g]);
+  opt.dispose();
+  await initBackend({ backend: "cpu" });
+});

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { display, isNotebook, type JupyterApi, LiveDisplay, mediaBundle } from "../../lib/viz/jupyter.ts";
+import {
+  display,
+  isNotebook,
+  type JupyterApi,
+  LiveDisplay,
+  mediaBundle,
+} from "../../lib/viz/jupyter.ts";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { XMLValidator } from "fast-xml-parser";
 import { DOMParser } from "linkedom";
-import { lossPlotSvg, type LossRecord, movingAverage, seriesPlotSvg } from "../../lib/viz/loss_plot.ts";
+import {
+  lossPlotSvg,
+  type LossRecord,
+  movingAverage,
+  seriesPlotSvg,
+} from "../../lib/viz/loss_plot.ts";
 
 /** A fake run: D every step, G every 2nd step (null otherwise), like the report. */
 function history(steps: number, stepsPerEpoch = 100): LossRecord[] {
