@@ -27,7 +27,7 @@ const USAGE =
        deno task bench --kernels [--quick]
 
   --model NAME    which model to time (default all: mlp and dcgan)
-  --steps N       steps timed after 3 warm-up steps (default 40 for mlp, 10 for conv models)
+  --steps N       steps timed after 3 warm-up steps (default 40 for mlp, 20 for conv models)
   --batch-size N  examples per step (default 64)
   --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
   --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const kinds: ModelKind[] = which === "all" ? ["mlp", "dcgan"] : [which];
   const batchSize = intFlag(flags["batch-size"], "batch-size", 64);
   for (const kind of kinds) {
-    const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 10);
+    const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 20);
     const r = await benchModel(kind, steps, batchSize);
     if (flags.json) console.log(JSON.stringify(r));
     else {
