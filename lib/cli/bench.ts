@@ -141,7 +141,11 @@ async function main(): Promise<void> {
       r = await benchModel(kind, steps, batchSize);
     } catch (err) {
       if (!flags.stock) throw err;
-      console.log(flags.json ? JSON.stringify({ model: kind, error: (err as Error).message }) : `${kind}: ${(err as Error).message}`);
+      console.log(
+        flags.json
+          ? JSON.stringify({ model: kind, error: (err as Error).message })
+          : `${kind}: ${(err as Error).message}`,
+      );
       continue;
     }
     if (flags.json) console.log(JSON.stringify(r));

@@ -58,3 +58,18 @@ export function sampleImages(
   }
   return out;
 }
+
+/**
+ * Images `[n, 28, 28]` in [-1, 1] from the flat latent vectors `z` (`n * zDim` values), through
+ * `trainer`'s G in evaluation mode.
+ */
+export function generateFromLatents(trainer: GanTrainer, z: Float32Array): Float32Array {
+  const zDim = trainer.config.model.zDim;
+  if (z.length % zDim !== 0) {
+    throw new Error(`generateFromLatents: ${z.length} values are not rows of ${zDim}`);
+  }
+  return tf.tidy(() => {
+    const images = trainer.generate(tf.tensor2d(z, [z.length / zDim, zDim]), "eval");
+    return images.dataSync() as Float32Array;
+  });
+}

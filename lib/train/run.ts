@@ -7,7 +7,8 @@
  * - `history.jsonl`: one {@link StepRecord} per step;
  * - `checkpoint.ckpt`: the latest state (every `checkpointEvery` steps and every epoch end);
  * - `samples/epoch-NNN.png`: the fixed noise's 8x8 grid after chosen epochs
- *   (`samples/step-NNNNNN.png` when a run stops mid-epoch at `maxSteps`).
+ *   (`samples/step-NNNNNN.png` when a run stops mid-epoch at `maxSteps`), with the images
+ *   themselves beside it as `.npy`.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { batches, batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
 import { deriveSeed, Rng } from "../random.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
+import { encodeNpy } from "../eval/npy.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { GanTrainer, type StepRecord, type TrainerMeta } from "./gan_trainer.ts";
 import { appendHistory, trimHistory } from "./history.ts";
@@ -154,18 +156,23 @@ export function fixedNoise(config: TrainConfig): tf.Tensor2D {
   return tf.tensor2d(rng.fillNormal(new Float32Array(n * z)), [n, z]);
 }
 
-/** Writes the PNG grid of `trainer`'s images for the fixed noise `z`. */
+/**
+ * Writes the PNG grid of `trainer`'s images for the fixed noise `z` to `file`, and the images
+ * themselves (float32 `[n, 28, 28]` in [-1, 1]) beside it as `.npy`, for figures that compare
+ * epochs.
+ */
 export function writeSampleGrid(trainer: GanTrainer, z: tf.Tensor2D, file: string): void {
   const images = trainer.generate(z, trainer.config.sampleMode);
   const pixels = images.dataSync() as Float32Array;
   images.dispose();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(
-    tmp,
-    encodeGrayPng(tileImages(pixels, 28, { columns: Math.ceil(Math.sqrt(z.shape[0])) })),
-  );
-  fs.renameSync(tmp, file);
+  const write = (target: string, bytes: Uint8Array) => {
+    fs.writeFileSync(`${target}.tmp`, bytes);
+    fs.renameSync(`${target}.tmp`, target);
+  };
+  const columns = Math.ceil(Math.sqrt(z.shape[0]));
+  write(file, encodeGrayPng(tileImages(pixels, 28, { columns })));
+  write(file.replace(/\.png$/, ".npy"), encodeNpy(pixels, [z.shape[0], 28, 28]));
 }
 
 /**
@@ -261,9 +268,14 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         });
         const midEpoch = trainer.step % stepsPerEpoch !== 0;
         interrupted = options.shouldStop?.() ?? false;
-        if (midEpoch && (trainer.step >= totalSteps || interrupted)) {
-          checkpoint();
+        const stopping = midEpoch && (trainer.step >= totalSteps || interrupted);
+        const stepGrid = config.sampleEverySteps > 0 &&
+          trainer.step % config.sampleEverySteps === 0;
+        if (stopping || stepGrid) {
           sample(`step-${String(trainer.step).padStart(6, "0")}.png`, `step ${trainer.step}`);
+        }
+        if (stopping) {
+          checkpoint();
           break;
         }
         if (midEpoch && config.checkpointEvery > 0 && trainer.step % config.checkpointEvery === 0) {

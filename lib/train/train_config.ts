@@ -48,6 +48,8 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Write a sample grid every this many epochs (and after the last). */
   sampleEvery: number;
+  /** Also write a sample grid every this many steps (0: off); short runs use it for figures. */
+  sampleEverySteps: number;
   /**
    * BatchNorm/dropout mode for sample grids: "eval" (running statistics, no dropout, as
    * PyTorch's `G.eval()`) or "train" (batch statistics, as pytorch/examples' dcgan grids).
@@ -77,6 +79,7 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     fixedNoiseCount: 64,
     checkpointEvery: 500,
     sampleEvery: 1,
+    sampleEverySteps: 0,
     sampleMode: "eval",
   };
 }

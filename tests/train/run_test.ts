@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  decodeNpy,
   initBackend,
   loadCheckpoint,
   loadFashionMnist,
@@ -36,7 +37,14 @@ Deno.test("a run writes config, one history line per step, a checkpoint and samp
   assert.deepEqual(readHistory(p.history).map((r) => r.epoch), [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   assert.equal(JSON.parse(fs.readFileSync(p.config, "utf8")).model.kind, "dcgan");
   assert.equal(loadCheckpoint<TrainerMeta>(p.checkpoint).meta.step, 10);
-  assert.deepEqual(fs.readdirSync(p.samples).sort(), ["epoch-001.png", "epoch-002.png"]);
+  assert.deepEqual(fs.readdirSync(p.samples).sort(), [
+    "epoch-001.npy",
+    "epoch-001.png",
+    "epoch-002.npy",
+    "epoch-002.png",
+  ]);
+  const arr = decodeNpy(fs.readFileSync(path.join(p.samples, "epoch-002.npy")), "epoch-002.npy");
+  assert.deepEqual(arr.shape, [4, 28, 28]);
   const png = fs.readFileSync(path.join(p.samples, "epoch-001.png"));
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
 });

@@ -1,0 +1,52 @@
+/**
+ * Notebook profiles: how much training a notebook run does.
+ *
+ * - `full`: the report's setup (50 epochs; section 3.3). About 1.5 hours for the MLP GAN and
+ *   a day per conv GAN on a 2-core machine.
+ * - `quick`: a budget in which all four notebooks finish in well under an hour on a 2-core
+ *   machine (about 25 minutes of training): MLP 3 epochs, DCGAN 400 steps, improved 200 steps.
+ * - `smoke`: a few steps each, to check that every cell runs (CI).
+ *
+ * @module
+ */
+import type { ModelKind } from "../models/model_config.ts";
+import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
+
+/** A notebook profile. */
+export type Profile = "smoke" | "quick" | "full";
+
+/** Every profile. */
+export const PROFILES: readonly Profile[] = ["smoke", "quick", "full"];
+
+/**
+ * The profile named by `GAN_PROFILE` (default `quick`). Notebooks are entry points: this is
+ * where they read the environment.
+ */
+export function profileFromEnv(): Profile {
+  const value = Deno.env.get("GAN_PROFILE") ?? "quick";
+  if (!PROFILES.includes(value as Profile)) {
+    throw new Error(`GAN_PROFILE must be one of ${PROFILES.join(", ")}, got '${value}'`);
+  }
+  return value as Profile;
+}
+
+/** The training config of `kind` under `profile` (the report's, shortened for smoke/quick). */
+export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
+  const config = defaultTrainConfig(kind);
+  if (profile === "full") return config;
+  config.checkpointEvery = 0;
+  if (profile === "smoke") {
+    config.epochs = 1;
+    config.maxSteps = kind === "mlp" ? 20 : 6;
+    config.sampleEverySteps = kind === "mlp" ? 10 : 3;
+    return config;
+  }
+  if (kind === "mlp") {
+    config.epochs = 3; // ~0.12 s/step: about 6 minutes
+  } else {
+    config.epochs = 1;
+    config.maxSteps = kind === "dcgan" ? 400 : 200; // ~1.5 s/step: about 10 and 5 minutes
+    config.sampleEverySteps = kind === "dcgan" ? 100 : 50;
+  }
+  return config;
+}

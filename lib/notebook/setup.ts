@@ -1,0 +1,46 @@
+/**
+ * The first cell of every notebook: pick the profile and backend from the environment
+ * (`GAN_PROFILE`, `GAN_BACKEND`, `GAN_THREADS`), start the backend, load Fashion-MNIST, and say
+ * what was chosen. Notebooks are entry points, so this is where they read the environment.
+ *
+ * @module
+ */
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendReport,
+  describeBackend,
+  initBackend,
+} from "../backend/init_backend.ts";
+import { type FashionMnist, loadFashionMnist } from "../data/fashion_mnist.ts";
+import { type Profile, profileFromEnv } from "./profile.ts";
+
+/** What {@link notebookSetup} prepared. */
+export interface NotebookContext {
+  /** The training profile. */
+  profile: Profile;
+  /** The backend in use. */
+  backend: BackendReport;
+  /** The dataset. */
+  data: FashionMnist;
+}
+
+/** Starts the backend, loads the data and prints the profile and backend. */
+export async function notebookSetup(): Promise<NotebookContext> {
+  const profile = profileFromEnv();
+  const choice = (Deno.env.get("GAN_BACKEND") ?? "auto") as BackendChoice;
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(`GAN_BACKEND must be one of ${BACKEND_CHOICES.join(", ")}`);
+  }
+  const threads = Number(
+    Deno.env.get("GAN_THREADS") ?? Math.min(8, navigator.hardwareConcurrency || 1),
+  );
+  const backend = await initBackend({ backend: choice, threads });
+  const data = await loadFashionMnist();
+  console.log(`profile: ${profile} (set GAN_PROFILE=smoke|quick|full)`);
+  console.log(describeBackend(backend));
+  console.log(
+    `data: ${data.train.count} training and ${data.test.count} test images from ${data.source}`,
+  );
+  return { profile, backend, data };
+}
