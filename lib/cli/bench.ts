@@ -51,6 +51,8 @@ export interface BenchResult {
 }
 
 async function threadCount(): Promise<number> {
+  // cpu is single-threaded JavaScript; native TensorFlow uses every core
+  if (tf.getBackend() === "cpu") return 1;
   if (tf.getBackend() !== "wasm") return navigator.hardwareConcurrency ?? 1;
   const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
   return getThreadsCount();
