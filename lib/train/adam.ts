@@ -136,7 +136,13 @@ function memoryOf(info: tf.TensorInfo, backend: MemoryBackend): Float32Array | u
  * so a weight changed in place would keep being multiplied with its stale packed copy. On cpu
  * the parameter is updated in place too.
  */
-function updateInPlace(p: tf.Variable, g: tf.Tensor, m: tf.Variable, v: tf.Variable, k: StepConstants): boolean {
+function updateInPlace(
+  p: tf.Variable,
+  g: tf.Tensor,
+  m: tf.Variable,
+  v: tf.Variable,
+  k: StepConstants,
+): boolean {
   const name = tf.getBackend();
   if (name !== "wasm" && name !== "cpu") return false;
   const backend = tf.backend() as unknown as MemoryBackend;

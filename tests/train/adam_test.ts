@@ -70,7 +70,10 @@ Deno.test("after an update on wasm, a matmul with the parameter uses its new val
   opt.apply(new Map([["w", g]]));
   const expected = w.arraySync().reduce((acc, row) => [acc[0] + row[0], acc[1] + row[1]], [0, 0]);
   const got = (tf.matMul(x, w) as tf.Tensor2D).arraySync()[0];
-  assert.ok(Math.abs(got[0] - expected[0]) < 1e-6 && Math.abs(got[1] - expected[1]) < 1e-6, `${got} vs ${expected}`);
+  assert.ok(
+    Math.abs(got[0] - expected[0]) < 1e-6 && Math.abs(got[1] - expected[1]) < 1e-6,
+    `${got} vs ${expected}`,
+  );
   tf.dispose([w, x, g]);
   opt.dispose();
   await initBackend({ backend: "cpu" });
