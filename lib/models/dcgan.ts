@@ -28,8 +28,8 @@ import {
   batchNormVars,
   conv2d,
   convTranspose2d,
-  dropout2d,
   type ForwardContext,
+  leakyReluDropout2d,
   normalInit,
   ParamStore,
 } from "./layers.ts";
@@ -107,13 +107,13 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
         x = conv2d(x, l.w as tf.Tensor4D, 2, 1); //       [b,14,14,64] / [b,7,7,128] / [b,3,3,256]
         trace?.(`conv${i + 1}`, x);
         const act = { kind: "leakyRelu", alpha: config.leak } as const;
+        // BN + LeakyReLU + Dropout2d fused (no BN on the first layer)
         if (l.bn) {
-          x = batchNorm(x, l.bn, bnConfig, ctx, act) as tf.Tensor4D; // BN + LeakyReLU
+          x = batchNorm(x, l.bn, bnConfig, ctx, act, config.dropout) as tf.Tensor4D;
           trace?.(`bn${i + 1}`, x);
         } else {
-          x = tf.leakyRelu(x, config.leak); //                         no BN on the first layer
+          x = leakyReluDropout2d(x, config.leak, config.dropout, ctx);
         }
-        x = dropout2d(x, config.dropout, ctx);
       });
       const map = conv2d(x, outW as tf.Tensor4D, 1, 0); //             [b, 1, 1, 1]
       trace?.("conv4", map);

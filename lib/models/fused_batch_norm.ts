@@ -1,16 +1,24 @@
 /**
- * BatchNorm (+ ReLU / LeakyReLU) in training mode as one operation with a hand-written
- * gradient, computed in JavaScript over the tensors' values.
+ * BatchNorm (+ ReLU / LeakyReLU, + an optional channel-dropout mask) in training mode as one
+ * operation with a hand-written gradient, computed in JavaScript over the tensors' memory, and
+ * the same for LeakyReLU + channel dropout alone.
  *
  * Why: on the wasm backend tfjs's composite BatchNorm and its gradient run a dozen elementwise
  * kernels and channel reductions (Tile, Mean and Sum over non-inner axes, which transpose
- * first), about 0.8 s of a 3 s DCGAN step. Two passes over the data in JS, plus one copy in and
- * out of the backend, cost a few milliseconds per layer on any backend.
+ * first), about 0.8 s of a 3 s DCGAN step; LeakyReLU + dropout2d and their gradients are five
+ * more elementwise kernels (LeakyRelu, Multiply, Greater, Select, Multiply). Two passes over the
+ * data in JS cost a few milliseconds per layer on any backend. On wasm and cpu the passes read
+ * the inputs' memory directly (a view of the wasm heap; cpu's own array) and the results are
+ * written straight into fresh wasm-heap outputs, so nothing is copied in or out. Inputs are never
+ * written: on wasm a weight changed in place would keep its stale XNNPACK-packed copy.
  *
  * Forward, per channel over n = size / c values: mean, biased variance (float64
- * accumulators), xhat = (x - mean) rstd, y = act(gamma xhat + beta).
- * Backward: g = dy act'(y) (act' from the sign of y: both activations keep it; 0 counts as negative, as tfjs's ReLU gradient), then
+ * accumulators), xhat = (x - mean) rstd, y = act(gamma xhat + beta) [* mask[example, channel]].
+ * Backward: g = dy [* mask] act'(y) (act' from the sign of y: both activations keep it, and so
+ * does a mask entry, which is 0 or > 1; 0 counts as negative, as tfjs's ReLU gradient), then
  * dbeta = sum g, dgamma = sum g xhat, dx = gamma rstd / n (n g - dbeta - xhat dgamma).
+ * Products with the mask are rounded to float32 as tfjs's Multiply would, so the fused result is
+ * the one of the separate kernels.
  *
  * @module
  */
@@ -19,7 +27,7 @@ import type { BatchNormActivation } from "./layers.ts";
 
 /** The output of {@link fusedBatchNormTrain}. */
 export interface FusedBatchNormResult {
-  /** act(BN(x)), same shape as x; on the gradient tape. */
+  /** act(BN(x)) [* mask], same shape as x; on the gradient tape. */
   y: tf.Tensor;
   /** Batch mean per channel. */
   mean: Float32Array;
@@ -27,9 +35,56 @@ export interface FusedBatchNormResult {
   variance: Float32Array;
 }
 
+/** Backend internals for direct memory access (wasm and cpu backends). */
+interface MemoryBackend {
+  typedArrayFromHeap?(info: tf.TensorInfo): Float32Array;
+  makeOutput?(shape: number[], dtype: "float32"): tf.TensorInfo;
+}
+
+/**
+ * The float32 values of `t`, read-only: a view of the wasm heap on wasm (fetch it after any
+ * allocation: views detach when the heap grows), else `dataSync()` (cpu's own array).
+ */
+function valuesOf(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as MemoryBackend;
+  if (tf.getBackend() === "wasm" && backend.typedArrayFromHeap && t.dtype === "float32") {
+    return backend.typedArrayFromHeap(t);
+  }
+  return t.dataSync() as Float32Array;
+}
+
+/**
+ * A new float32 tensor of `shape` whose values `fill` writes into `out` (on wasm straight into
+ * the heap). `fill` must fetch its input views itself, after the allocation.
+ */
+function newTensor(shape: number[], fill: (out: Float32Array) => void): tf.Tensor {
+  const backend = tf.backend() as unknown as MemoryBackend;
+  if (tf.getBackend() === "wasm" && backend.makeOutput && backend.typedArrayFromHeap) {
+    const info = backend.makeOutput(shape, "float32");
+    const t = tf.engine().makeTensorFromTensorInfo(info);
+    fill(backend.typedArrayFromHeap(info));
+    return t;
+  }
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  fill(out);
+  return tf.tensor(out, shape);
+}
+
+/** Rows per mask row: values per (example, channel) pair, or all rows without a mask. */
+function maskRows(x: tf.Tensor, c: number, mask: Float32Array | undefined): number {
+  const n = x.size / c;
+  if (!mask) return n;
+  const batch = x.shape[0];
+  if (x.shape.length < 2 || mask.length !== batch * c) {
+    throw new Error(`dropout mask of ${mask.length} values does not fit [${x.shape}]`);
+  }
+  return n / batch;
+}
+
 /**
  * Normalises `x` (channels last) with its batch statistics, applies `gamma`, `beta` and
- * `act`, and records a gradient for x, gamma and beta.
+ * `act`, multiplies by `mask` when given (one value per example and channel, `[batch * c]`,
+ * as channel dropout draws it), and records a gradient for x, gamma and beta.
  */
 export function fusedBatchNormTrain(
   x: tf.Tensor,
@@ -37,24 +92,25 @@ export function fusedBatchNormTrain(
   beta: tf.Tensor,
   eps: number,
   act: BatchNormActivation,
+  mask?: Float32Array,
 ): FusedBatchNormResult {
   const c = x.shape[x.shape.length - 1];
   const n = x.size / c;
+  const rowsPerMask = maskRows(x, c, mask);
   const slope = act.kind === "leakyRelu" ? act.alpha : act.kind === "relu" ? 0 : 1;
   const mean = new Float32Array(c), variance = new Float32Array(c), rstd = new Float32Array(c);
-  let xs: Float32Array | undefined, ys: Float32Array | undefined, gs: Float32Array | undefined;
 
   const op = tf.customGrad(
     // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, _save: any) => {
-      xs = xIn.dataSync() as Float32Array;
-      gs = gIn.dataSync() as Float32Array;
-      const bs = bIn.dataSync() as Float32Array;
+    ((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: any) => {
+      const gs = Float32Array.from(valuesOf(gIn));
+      const bs = valuesOf(bIn);
+      const xs0 = valuesOf(xIn);
       const sum = new Float64Array(c), sq = new Float64Array(c);
       for (let i = 0; i < n; i++) {
         const o = i * c;
         for (let j = 0; j < c; j++) {
-          const v = xs[o + j];
+          const v = xs0[o + j];
           sum[j] += v;
           sq[j] += v * v;
         }
@@ -69,42 +125,58 @@ export function fusedBatchNormTrain(
         scale[j] = gs[j] * rstd[j];
         shift[j] = bs[j] - m * scale[j];
       }
-      const out = new Float32Array(n * c);
-      for (let i = 0; i < n; i++) {
-        const o = i * c;
-        for (let j = 0; j < c; j++) {
-          const v = xs[o + j] * scale[j] + shift[j];
-          out[o + j] = v >= 0 ? v : v * slope;
+      const value = newTensor(xIn.shape, (out) => {
+        const xs = valuesOf(xIn);
+        const pre = mask ? new Float32Array(c) : out;
+        for (let i = 0; i < n; i++) {
+          const o = i * c;
+          if (mask) {
+            // act(BN) rounded to float32, then the mask product (rounded on store)
+            const mo = Math.floor(i / rowsPerMask) * c;
+            for (let j = 0; j < c; j++) {
+              const v = xs[o + j] * scale[j] + shift[j];
+              pre[j] = v >= 0 ? v : v * slope;
+              out[o + j] = pre[j] * mask[mo + j];
+            }
+          } else {
+            for (let j = 0; j < c; j++) {
+              const v = xs[o + j] * scale[j] + shift[j];
+              out[o + j] = v >= 0 ? v : v * slope;
+            }
+          }
         }
-      }
-      ys = out;
+      });
+      save([xIn, value]);
       return {
-        value: tf.tensor(out, xIn.shape),
-        gradFunc: (dy: tf.Tensor) => {
-          const d = dy.dataSync() as Float32Array;
-          const xv = xs!, yv = ys!, gv = gs!;
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xSaved, ySaved] = saved;
           const dbeta = new Float64Array(c), dgamma = new Float64Array(c);
-          const g = new Float32Array(n * c);
-          for (let i = 0; i < n; i++) {
-            const o = i * c;
-            for (let j = 0; j < c; j++) {
-              const gi = yv[o + j] > 0 ? d[o + j] : d[o + j] * slope;
-              g[o + j] = gi;
-              dbeta[j] += gi;
-              dgamma[j] += gi * (xv[o + j] - mean[j]) * rstd[j];
+          const dx = newTensor(xIn.shape, (g) => {
+            const d = valuesOf(dy), xv = valuesOf(xSaved), yv = valuesOf(ySaved);
+            for (let i = 0; i < n; i++) {
+              const o = i * c;
+              const mo = mask ? Math.floor(i / rowsPerMask) * c : 0;
+              for (let j = 0; j < c; j++) {
+                const dj = mask ? Math.fround(d[o + j] * mask[mo + j]) : d[o + j];
+                const gi = yv[o + j] > 0 ? dj : dj * slope;
+                g[o + j] = gi;
+                dbeta[j] += gi;
+                dgamma[j] += gi * (xv[o + j] - mean[j]) * rstd[j];
+              }
             }
-          }
-          const k = new Float32Array(c);
-          for (let j = 0; j < c; j++) k[j] = (gv[j] * rstd[j]) / n;
-          for (let i = 0; i < n; i++) {
-            const o = i * c;
-            for (let j = 0; j < c; j++) {
-              const xhat = (xv[o + j] - mean[j]) * rstd[j];
-              g[o + j] = k[j] * (n * g[o + j] - dbeta[j] - xhat * dgamma[j]);
+            const k = new Float32Array(c);
+            for (let j = 0; j < c; j++) k[j] = (gs[j] * rstd[j]) / n;
+            for (let i = 0; i < n; i++) {
+              const o = i * c;
+              for (let j = 0; j < c; j++) {
+                const xhat = (xv[o + j] - mean[j]) * rstd[j];
+                g[o + j] = k[j] * (n * g[o + j] - dbeta[j] - xhat * dgamma[j]);
+              }
             }
-          }
+          });
           return [
-            tf.tensor(g, xIn.shape),
+            dx,
             tf.tensor(Float32Array.from(dgamma), [c]),
             tf.tensor(Float32Array.from(dbeta), [c]),
           ];
@@ -115,4 +187,49 @@ export function fusedBatchNormTrain(
   );
   const y = op(x, gamma, beta) as tf.Tensor;
   return { y, mean, variance };
+}
+
+/**
+ * `leakyRelu(x, alpha) * mask` for channels-last `x` with one mask value per example and
+ * channel (`[batch * c]`, as channel dropout draws it), as one operation with its gradient
+ * dx = dy * mask * (x > 0 ? 1 : alpha). Same float32 results as tfjs's LeakyRelu and Multiply.
+ */
+export function fusedLeakyReluMask(x: tf.Tensor, alpha: number, mask: Float32Array): tf.Tensor {
+  const c = x.shape[x.shape.length - 1];
+  const n = x.size / c;
+  const rowsPerMask = maskRows(x, c, mask);
+  const a = Math.fround(alpha); // tfjs kernels take alpha as float32
+  const op = tf.customGrad(
+    // deno-lint-ignore no-explicit-any
+    ((xIn: tf.Tensor, save: any) => {
+      const value = newTensor(xIn.shape, (out) => {
+        const xs = valuesOf(xIn);
+        for (let i = 0; i < n; i++) {
+          const o = i * c, mo = Math.floor(i / rowsPerMask) * c;
+          for (let j = 0; j < c; j++) {
+            const v = xs[o + j];
+            out[o + j] = (v < 0 ? Math.fround(v * a) : v) * mask[mo + j];
+          }
+        }
+      });
+      save([xIn]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          newTensor(xIn.shape, (g) => {
+            const d = valuesOf(dy), xs = valuesOf(saved[0]);
+            for (let i = 0; i < n; i++) {
+              const o = i * c, mo = Math.floor(i / rowsPerMask) * c;
+              for (let j = 0; j < c; j++) {
+                const gj = Math.fround(d[o + j] * mask[mo + j]);
+                g[o + j] = xs[o + j] > 0 ? gj : gj * a;
+              }
+            }
+          }),
+        ],
+      };
+      // deno-lint-ignore no-explicit-any
+    }) as any,
+  );
+  return op(x) as tf.Tensor;
 }

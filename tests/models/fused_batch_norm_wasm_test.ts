@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { fusedBatchNormTrain, fusedLeakyReluMask } from "../../lib/models/fused_batch_norm.ts";
+import type { BatchNormActivation } from "../../lib/mod.ts";
+import { initWasm, memorySnapshot, onCpu } from "../backend/wasm/test_util.ts";
+
+await initWasm();
+
+/** BN + act + channel mask from tfjs's own ops, differentiated by tfjs. */
+function reference(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  act: BatchNormActivation,
+  mask?: tf.Tensor,
+): tf.Tensor {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  let y = tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+  y = act.kind === "relu" ? tf.relu(y) : act.kind === "leakyRelu" ? tf.leakyRelu(y, act.alpha) : y;
+  return mask ? tf.mul(y, mask) : y;
+}
+
+const SHAPE = [4, 3, 5, 6];
+const C = SHAPE[3];
+/** Channel-dropout-like mask: 0 or 1 / (1 - 0.3), one value per (example, channel). */
+const MASK = Float32Array.from({ length: SHAPE[0] * C }, (_, i) => (i * 7) % 5 === 1 ? 0 : 1 / 0.7);
+
+function inputs() {
+  return {
+    x: tf.randomNormal(SHAPE, 0.5, 2, "float32", 1),
+    gamma: tf.randomNormal([C], 1, 0.3, "float32", 2),
+    beta: tf.randomNormal([C], 0, 0.3, "float32", 3),
+    w: tf.randomNormal(SHAPE, 0, 1, "float32", 4), // a weighted sum makes dy non-uniform
+  };
+}
+
+/** Value and gradients (x, gamma, beta) of sum(f(x, gamma, beta) * w), flattened. */
+function valueAndGrads(
+  f: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  const { x, gamma, beta, w } = inputs();
+  const y = f(x, gamma, beta);
+  const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(f(a, g, b), w)) as tf.Scalar
+  )([x, gamma, beta]);
+  return tf.concat([y, ...grads].map((t) => tf.reshape(t, [-1])));
+}
+
+function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) {
+  assert.equal(actual.length, expected.length);
+  let d = 0;
+  for (let i = 0; i < actual.length; i++) d = Math.max(d, Math.abs(actual[i] - expected[i]));
+  assert.ok(d < 1e-4, `${what}: max abs difference ${d}`);
+}
+
+const acts: BatchNormActivation[] = [{ kind: "relu" }, { kind: "leakyRelu", alpha: 0.2 }];
+for (const act of acts) {
+  for (const withMask of [false, true]) {
+    Deno.test(
+      `wasm: fused BatchNorm+${act.kind}${withMask ? "+mask" : ""} matches cpu tfjs ops, no leaks`,
+      async () => {
+        const mask = withMask ? MASK : undefined;
+        const maskT = () => withMask ? tf.tensor4d(MASK, [SHAPE[0], 1, 1, C]) : undefined;
+        const ref = await onCpu(() => valueAndGrads((x, g, b) => reference(x, g, b, act, maskT())));
+        const before = memorySnapshot();
+        const got = tf.tidy(() =>
+          valueAndGrads((x, g, b) => fusedBatchNormTrain(x, g, b, 1e-5, act, mask).y)
+        );
+        close(got.dataSync(), ref.data, "value and gradients");
+        got.dispose();
+        assert.deepEqual(memorySnapshot(), before);
+      },
+    );
+  }
+}
+
+Deno.test("wasm: fused LeakyReLU+mask matches tfjs's LeakyRelu and Multiply exactly, no leaks", () => {
+  const run = (fused: boolean) =>
+    tf.tidy(() =>
+      valueAndGrads((x, g, b) => {
+        const y = fused
+          ? fusedLeakyReluMask(x, 0.2, MASK)
+          : tf.mul(tf.leakyRelu(x, 0.2), tf.tensor4d(MASK, [SHAPE[0], 1, 1, C]));
+        return tf.add(tf.mul(y, g), b); // so that gamma and beta get gradients too
+      })
+    );
+  const expected = run(false);
+  const before = memorySnapshot();
+  const got = run(true);
+  assert.deepEqual(got.dataSync(), expected.dataSync());
+  tf.dispose([got, expected]);
+  before.numTensors -= 1;
+  before.numDataIds -= 1;
+  before.numBytes -= got.size * 4;
+  assert.deepEqual(memorySnapshot(), before);
+});
