@@ -50,20 +50,11 @@ export interface BenchResult {
   peakRssMB: number;
 }
 
-async function threadCount(): Promise<number> {
-  // cpu is single-threaded JavaScript; native TensorFlow uses every core
-  if (tf.getBackend() === "cpu") return 1;
-  if (tf.getBackend() !== "wasm") return navigator.hardwareConcurrency ?? 1;
-  const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
-  return getThreadsCount();
-}
-
-/** Times `steps` training steps of `kind` after 3 warm-up steps; returns the median. */
-export async function benchModel(
-  kind: ModelKind,
-  steps: number,
-  batchSize: number,
-): Promise<BenchResult> {
+/**
+ * Times `steps` training steps of `kind` after 3 warm-up steps on the active backend (which
+ * computes with `threads` threads); returns the median.
+ */
+export function benchModel(kind: ModelKind, steps: number, batchSize: number, threads: number): BenchResult {
   const config = defaultTrainConfig(kind);
   config.batchSize = batchSize;
   const trainer = new GanTrainer(config);
@@ -96,7 +87,7 @@ export async function benchModel(
   return {
     model: kind,
     backend: tf.getBackend(),
-    threads: await threadCount(),
+    threads,
     batchSize,
     stepsTimed: times.length,
     sPerStep: Number(sPerStep.toFixed(4)),
@@ -140,7 +131,7 @@ async function main(): Promise<void> {
     const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 20);
     let r: BenchResult;
     try {
-      r = await benchModel(kind, steps, batchSize);
+      r = benchModel(kind, steps, batchSize, report.threads);
     } catch (err) {
       if (!flags.stock) throw err;
       console.log(
