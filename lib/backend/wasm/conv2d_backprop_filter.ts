@@ -25,7 +25,6 @@
  * @module
  */
 import {
-  backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropFilterInputs,
@@ -37,6 +36,8 @@ import {
 import { matMul2D } from "./batch_mat_mul.ts";
 import {
   type BackendWasm,
+  type ConvGeometry,
+  convGeometry,
   crop4d,
   dispose,
   heapF32,
@@ -75,14 +76,9 @@ function im2colFilterGrad(
   backend: BackendWasm,
   x: TensorInfo,
   dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
+  geo: ConvGeometry,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = geo;
   const k = n * oh * ow;
   const p = makeOutput(backend, [kh * kw * ci, k]);
   const src = heapF32(backend, x);
@@ -126,13 +122,9 @@ function shiftedDyFilterGrad(
   backend: BackendWasm,
   x: TensorInfo,
   dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
+  geo: ConvGeometry,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { n, h, w, ci, oh, ow, co, kh, kw, pt, pl } = geo;
   const k = n * h * w;
   const q = makeOutput(backend, [kh * kw * co, k]);
   const src = heapF32(backend, dy);
@@ -186,37 +178,16 @@ export function conv2dBackpropFilterNHWC(
   pad: Conv2DBackpropFilterAttrs["pad"],
   dimRoundingMode?: Conv2DBackpropFilterAttrs["dimRoundingMode"],
 ): TensorInfo {
-  const info = backend_util.computeConv2DInfo(
+  const geometry = convGeometry(
+    "Conv2DBackpropFilter",
     x.shape as [number, number, number, number],
     filterShape,
     strides,
-    1,
     pad,
     dimRoundingMode,
-    false,
-    "channelsLast",
+    dy.shape,
   );
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: ci,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  util.assert(
-    util.arraysEqual(dy.shape, [n, oh, ow, co]),
-    () =>
-      `Conv2DBackpropFilter: dy shape [${dy.shape}] does not match the ` +
-      `forward output shape [${[n, oh, ow, co]}].`,
-  );
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = geometry;
 
   if (
     SMALL_PATCH > 0 && oh === 1 && ow === 1 && pt === 0 && pl === 0 &&
@@ -232,10 +203,10 @@ export function conv2dBackpropFilterNHWC(
   }
 
   if (kh * kw * ci <= SMALL_PATCH) {
-    return im2colFilterGrad(backend, x, dy, info);
+    return im2colFilterGrad(backend, x, dy, geometry);
   }
   if (co <= SMALL_CO && sh === 1 && sw === 1) {
-    return shiftedDyFilterGrad(backend, x, dy, info);
+    return shiftedDyFilterGrad(backend, x, dy, geometry);
   }
 
   // Bottom/right padding so the dilated "filter" dy yields exactly kh x kw.

@@ -26,18 +26,18 @@
  * @module
  */
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-  util,
 } from "@tensorflow/tfjs-core";
 import { matMul2D } from "./batch_mat_mul.ts";
 import {
   type BackendWasm,
+  type ConvGeometry,
+  convGeometry,
   dispose,
   heapF32,
   makeOutput,
@@ -145,14 +145,9 @@ function col2imInputGrad(
   backend: BackendWasm,
   dy: TensorInfo,
   filter: TensorInfo,
-  info: backend_util.Conv2DInfo,
+  geo: ConvGeometry,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = geo;
   const dy2 = reshape(backend, dy, [n * oh * ow, co]);
   const f2 = reshape(backend, filter, [kh * kw * ci, co]);
   const cols = matMul2D(backend, dy2, f2, false, true); // [N*OH*OW, kh*kw*Ci]
@@ -199,37 +194,16 @@ export function conv2dBackpropInputNHWC(
   pad: Conv2DBackpropInputAttrs["pad"],
   dimRoundingMode?: Conv2DBackpropInputAttrs["dimRoundingMode"],
 ): TensorInfo {
-  const info = backend_util.computeConv2DInfo(
+  const geometry = convGeometry(
+    "Conv2DBackpropInput",
     inputShape,
     filter.shape as [number, number, number, number],
     strides,
-    1,
     pad,
     dimRoundingMode,
-    false,
-    "channelsLast",
+    dy.shape,
   );
-  const {
-    batchSize: n,
-    inHeight: h,
-    inWidth: w,
-    inChannels: ci,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: co,
-    filterHeight: kh,
-    filterWidth: kw,
-    strideHeight: sh,
-    strideWidth: sw,
-  } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  util.assert(
-    util.arraysEqual(dy.shape, [n, oh, ow, co]),
-    () =>
-      `Conv2DBackpropInput: dy shape [${dy.shape}] does not match the ` +
-      `forward output shape [${[n, oh, ow, co]}].`,
-  );
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = geometry;
 
   if (
     SMALL_PATCH > 0 && oh === 1 && ow === 1 && pt === 0 && pl === 0 &&
@@ -245,7 +219,7 @@ export function conv2dBackpropInputNHWC(
   }
 
   if (kh * kw * ci <= SMALL_PATCH) {
-    return col2imInputGrad(backend, dy, filter, info);
+    return col2imInputGrad(backend, dy, filter, geometry);
   }
 
   const rowPhases = axisPhases(h, oh, kh, sh, pt);

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  backend_util,
   getKernel,
   type KernelFunc,
   type NamedAttrMap,
@@ -158,4 +159,78 @@ export function crop4d(
 export function padsToNHWC<T>(pad: T): T {
   if (!Array.isArray(pad)) return pad;
   return [pad[0], pad[2], pad[3], pad[1]] as T;
+}
+
+/** The forward conv2d geometry of a backprop kernel, NHWC, with its top/left padding. */
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  /** Top padding. */
+  pt: number;
+  /** Left padding. */
+  pl: number;
+  /** tfjs's full description. */
+  info: backend_util.Conv2DInfo;
+}
+
+/**
+ * Describes the forward conv2d (x `xShape`, filter `filterShape`) whose gradient `kernel`
+ * computes, and checks that `dyShape` is that conv's output shape.
+ */
+export function convGeometry(
+  kernel: string,
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad:
+    | backend_util.Conv2DInfo["padInfo"]["type"]
+    | number
+    | "valid"
+    | "same"
+    | backend_util.ExplicitPadding,
+  dimRoundingMode: "floor" | "round" | "ceil" | undefined,
+  dyShape: number[],
+): ConvGeometry {
+  const info = backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    strides,
+    1,
+    pad as "same",
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const g: ConvGeometry = {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+    info,
+  };
+  util.assert(
+    util.arraysEqual(dyShape, [g.n, g.oh, g.ow, g.co]),
+    () =>
+      `${kernel}: dy shape [${dyShape}] does not match the forward output shape ` +
+      `[${[g.n, g.oh, g.ow, g.co]}].`,
+  );
+  return g;
 }
