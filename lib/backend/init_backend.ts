@@ -157,6 +157,24 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   );
 }
 
+/**
+ * The thread count entry points use when none is given: `GAN_THREADS`, else the number of
+ * logical CPUs (capped at 8, tfjs's limit). This is the one place the library reads it.
+ *
+ * @throws when `GAN_THREADS` is not an integer in 1..8.
+ */
+export function defaultThreads(): number {
+  const fromEnv = Deno.env.get("GAN_THREADS");
+  if (fromEnv === undefined) {
+    return Math.min(MAX_WASM_THREADS, Math.max(1, navigator.hardwareConcurrency || 1));
+  }
+  const n = Number(fromEnv);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new Error(`GAN_THREADS expects an integer in 1..${MAX_WASM_THREADS}, got '${fromEnv}'`);
+  }
+  return n;
+}
+
 /** One line describing a {@link BackendReport}, for logs and notebooks. */
 export function describeBackend(report: BackendReport): string {
   const why = report.skipped.map((s) => `${s.name} skipped: ${s.reason}`).join("; ");

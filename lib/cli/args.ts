@@ -4,6 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { defaultThreads } from "../backend/init_backend.ts";
 
 /** A usage error: the CLI prints it with the usage text and exits with status 2. */
 export class UsageError extends Error {
@@ -80,17 +81,14 @@ export async function runCli(usage: string, main: () => Promise<number | void>):
 
 /**
  * The wasm thread count for an entry point: `--threads`, else `GAN_THREADS`, else the number of
- * logical CPUs (capped at 8, tfjs's limit).
+ * logical CPUs (see `defaultThreads`).
  */
 export function threadsFlag(value: string | boolean | undefined): number {
-  const fromEnv = Deno.env.get("GAN_THREADS");
-  const fallback = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1));
-  if (value === undefined && fromEnv !== undefined) {
-    const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1 || n > 8) {
-      throw new UsageError(`GAN_THREADS expects an integer in 1..8, got '${fromEnv}'`);
-    }
-    return n;
+  let fallback: number;
+  try {
+    fallback = defaultThreads();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   const n = intFlag(value, "threads", fallback);
   if (n > 8) throw new UsageError(`--threads expects an integer in 1..8, got '${value}'`);

@@ -54,7 +54,12 @@ export interface BenchResult {
  * Times `steps` training steps of `kind` after 3 warm-up steps on the active backend (which
  * computes with `threads` threads); returns the median.
  */
-export function benchModel(kind: ModelKind, steps: number, batchSize: number, threads: number): BenchResult {
+export function benchModel(
+  kind: ModelKind,
+  steps: number,
+  batchSize: number,
+  threads: number,
+): BenchResult {
   const config = defaultTrainConfig(kind);
   config.batchSize = batchSize;
   const trainer = new GanTrainer(config);

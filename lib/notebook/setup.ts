@@ -9,6 +9,7 @@ import {
   BACKEND_CHOICES,
   type BackendChoice,
   type BackendReport,
+  defaultThreads,
   describeBackend,
   initBackend,
 } from "../backend/init_backend.ts";
@@ -32,9 +33,7 @@ export async function notebookSetup(): Promise<NotebookContext> {
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`GAN_BACKEND must be one of ${BACKEND_CHOICES.join(", ")}`);
   }
-  const threads = Number(
-    Deno.env.get("GAN_THREADS") ?? Math.min(8, navigator.hardwareConcurrency || 1),
-  );
+  const threads = defaultThreads();
   const backend = await initBackend({ backend: choice, threads });
   const data = await loadFashionMnist();
   console.log(`profile: ${profile} (set GAN_PROFILE=smoke|quick|full)`);
