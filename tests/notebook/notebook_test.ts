@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  earlyMiddleLate,
+  ensureRun,
+  evolutionFigure,
+  evolutionGif,
+  initBackend,
+  listSnapshots,
+  loadFashionMnist,
+  profileConfig,
+  readHistory,
+  type SampleSnapshot,
+} from "../../lib/mod.ts";
+import { smallConfig } from "../_support/small_config.ts";
+import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+
+await initBackend({ backend: "wasm" });
+const { train } = await loadFashionMnist({
+  dataDir: writeTinyDataset({ trainCount: 40 }),
+  searchPath: [],
+  download: false,
+  verifyChecksums: false,
+});
+
+Deno.test("profiles shorten training but keep the report's hyper-parameters", () => {
+  const full = profileConfig("dcgan", "full"), quick = profileConfig("dcgan", "quick");
+  assert.equal(full.epochs, 50);
+  assert.equal(full.maxSteps, null);
+  assert.equal(quick.maxSteps, 400);
+  assert.equal(profileConfig("mlp", "smoke").maxSteps, 20);
+  for (const c of [quick, profileConfig("mlp", "smoke")]) {
+    assert.deepEqual([c.lrD, c.beta1, c.realLabel, c.fakeLabel, c.gEvery, c.batchSize], [2e-4, 0.5, 0.9, 0.1, 2, 64]);
+  }
+});
+
+Deno.test("ensureRun trains once, then reuses the finished run", async () => {
+  const dir = path.join(fs.mkdtempSync("/tmp/nb-"), "mlp");
+  const config = smallConfig("mlp", { epochs: 1, sampleEverySteps: 2 });
+  const first = await ensureRun({ dir, config, train });
+  assert.equal(first.reused, false);
+  assert.equal(first.history.length, 5);
+  assert.ok(first.timing && first.timing.steps === 5 && first.timing.sPerStep > 0);
+  const second = await ensureRun({ dir, config, train });
+  assert.equal(second.reused, true);
+  assert.deepEqual(second.history, first.history);
+});
+
+Deno.test("ensureRun resumes an unfinished run and moves a different one aside", async () => {
+  const parent = fs.mkdtempSync("/tmp/nb-"), dir = path.join(parent, "run");
+  await ensureRun({ dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
+  const resumed = await ensureRun({ dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
+  assert.equal(resumed.reused, true);
+  const longer = await ensureRun({ dir, config: smallConfig("mlp", { epochs: 2, maxSteps: 3 }), train });
+  assert.equal(longer.reused, false, "another config is a new run");
+  assert.ok(fs.readdirSync(parent).some((n) => n.startsWith("run.old-")), "the old run was kept aside");
+  assert.equal(readHistory(path.join(dir, "history.jsonl")).length, 3);
+});
+
+Deno.test("snapshots are listed in training order and drawn as a figure and a GIF", async () => {
+  const dir = path.join(fs.mkdtempSync("/tmp/nb-"), "dcgan");
+  const run = await ensureRun({ dir, config: smallConfig("dcgan", { epochs: 2, sampleEverySteps: 2 }), train });
+  const snaps = listSnapshots(run.dir, run.stepsPerEpoch);
+  assert.deepEqual(snaps.map((s) => s.label), ["step 2", "step 4", "epoch 1", "step 6", "step 8", "epoch 2"]);
+  assert.deepEqual(earlyMiddleLate(snaps).map((s) => s.label), ["step 2", "epoch 1", "epoch 2"]);
+  const png = evolutionFigure(earlyMiddleLate(snaps), 4, "t");
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const gif = evolutionGif(snaps);
+  assert.equal(new TextDecoder().decode(gif.subarray(0, 6)), "GIF89a");
+  assert.throws(() => evolutionFigure([] as SampleSnapshot[]), /no sample snapshots/);
+});
