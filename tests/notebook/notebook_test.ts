@@ -31,7 +31,14 @@ Deno.test("profiles shorten training but keep the report's hyper-parameters", ()
   assert.equal(quick.maxSteps, 400);
   assert.equal(profileConfig("mlp", "smoke").maxSteps, 20);
   for (const c of [quick, profileConfig("mlp", "smoke")]) {
-    assert.deepEqual([c.lrD, c.beta1, c.realLabel, c.fakeLabel, c.gEvery, c.batchSize], [2e-4, 0.5, 0.9, 0.1, 2, 64]);
+    assert.deepEqual([c.lrD, c.beta1, c.realLabel, c.fakeLabel, c.gEvery, c.batchSize], [
+      2e-4,
+      0.5,
+      0.9,
+      0.1,
+      2,
+      64,
+    ]);
   }
 });
 
@@ -50,19 +57,41 @@ Deno.test("ensureRun trains once, then reuses the finished run", async () => {
 Deno.test("ensureRun resumes an unfinished run and moves a different one aside", async () => {
   const parent = fs.mkdtempSync("/tmp/nb-"), dir = path.join(parent, "run");
   await ensureRun({ dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
-  const resumed = await ensureRun({ dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
+  const resumed = await ensureRun({
+    dir,
+    config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }),
+    train,
+  });
   assert.equal(resumed.reused, true);
-  const longer = await ensureRun({ dir, config: smallConfig("mlp", { epochs: 2, maxSteps: 3 }), train });
+  const longer = await ensureRun({
+    dir,
+    config: smallConfig("mlp", { epochs: 2, maxSteps: 3 }),
+    train,
+  });
   assert.equal(longer.reused, false, "another config is a new run");
-  assert.ok(fs.readdirSync(parent).some((n) => n.startsWith("run.old-")), "the old run was kept aside");
+  assert.ok(
+    fs.readdirSync(parent).some((n) => n.startsWith("run.old-")),
+    "the old run was kept aside",
+  );
   assert.equal(readHistory(path.join(dir, "history.jsonl")).length, 3);
 });
 
 Deno.test("snapshots are listed in training order and drawn as a figure and a GIF", async () => {
   const dir = path.join(fs.mkdtempSync("/tmp/nb-"), "dcgan");
-  const run = await ensureRun({ dir, config: smallConfig("dcgan", { epochs: 2, sampleEverySteps: 2 }), train });
+  const run = await ensureRun({
+    dir,
+    config: smallConfig("dcgan", { epochs: 2, sampleEverySteps: 2 }),
+    train,
+  });
   const snaps = listSnapshots(run.dir, run.stepsPerEpoch);
-  assert.deepEqual(snaps.map((s) => s.label), ["step 2", "step 4", "epoch 1", "step 6", "step 8", "epoch 2"]);
+  assert.deepEqual(snaps.map((s) => s.label), [
+    "step 2",
+    "step 4",
+    "epoch 1",
+    "step 6",
+    "step 8",
+    "epoch 2",
+  ]);
   assert.deepEqual(earlyMiddleLate(snaps).map((s) => s.label), ["step 2", "epoch 1", "epoch 2"]);
   const png = evolutionFigure(earlyMiddleLate(snaps), 4, "t");
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
