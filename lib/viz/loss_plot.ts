@@ -93,6 +93,15 @@ const DEFAULT_WIDTH = 720;
 const DEFAULT_HEIGHT = 380;
 const FONT = "system-ui, 'DejaVu Sans', sans-serif";
 
+/** Margins and text style shared by every chart of this module. */
+const PLOT_FRAME = {
+  marginLeft: 50,
+  marginTop: 26,
+  marginRight: 24,
+  marginBottom: 40,
+  style: { fontFamily: FONT, fontSize: "11px" },
+};
+
 /**
  * Centred moving average of `ys` over a window of `window` steps, where the points sit at
  * (sorted, possibly irregular) positions `xs`: each output is the mean of the inputs whose x
@@ -197,11 +206,7 @@ export function lossPlotSvg(history: readonly LossRecord[], options: LossPlotOpt
         document,
         width,
         height: plotHeight,
-        marginLeft: 50,
-        marginTop: 26,
-        marginRight: 24,
-        marginBottom: 40,
-        style: { fontFamily: FONT, fontSize: "11px" },
+        ...PLOT_FRAME,
         x: { ...xOptions, labelAnchor: "center", labelArrow: "none" },
         y: { label: "loss", grid: true, labelArrow: "none" },
         color: { domain: names, range: legend.map((l) => l.color) },
@@ -256,11 +261,7 @@ export function seriesPlotSvg(series: readonly Series[], options: SeriesPlotOpti
         document,
         width,
         height: plotHeight,
-        marginLeft: 50,
-        marginTop: 26,
-        marginRight: 24,
-        marginBottom: 40,
-        style: { fontFamily: FONT, fontSize: "11px" },
+        ...PLOT_FRAME,
         x: { ...xOptions, labelAnchor: "center", labelArrow: "none" },
         y: { ...yOptions, labelArrow: "none" },
         color: { domain: names, range: colors },
