@@ -25,7 +25,6 @@ import {
   type BatchMatMulInputs,
   broadcast_util,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
@@ -34,7 +33,7 @@ import {
   dispose,
   heapF32,
   makeOutput,
-  packKernelFuncs,
+  packKernelConfig,
   reshape,
   runStockKernel,
   transpose,
@@ -258,12 +257,5 @@ function batchMatMul(args: {
   );
 }
 
-const batchMatMulFunc = batchMatMul as unknown as KernelFunc;
-packKernelFuncs.add(batchMatMulFunc);
-
 /** Pack BatchMatMul kernel for the 'wasm' backend. */
-export const batchMatMulConfig: KernelConfig = {
-  kernelName: BatchMatMul,
-  backendName: "wasm",
-  kernelFunc: batchMatMulFunc,
-};
+export const batchMatMulConfig: KernelConfig = packKernelConfig(BatchMatMul, batchMatMul);

@@ -29,7 +29,6 @@ import {
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropFilterInputs,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
@@ -42,7 +41,7 @@ import {
   dispose,
   heapF32,
   makeOutput,
-  packKernelFuncs,
+  packKernelConfig,
   padsToNHWC,
   reshape,
   runKernel,
@@ -278,12 +277,8 @@ function conv2DBackpropFilter(args: {
   );
 }
 
-const conv2DBackpropFilterFunc = conv2DBackpropFilter as unknown as KernelFunc;
-packKernelFuncs.add(conv2DBackpropFilterFunc);
-
 /** Pack Conv2DBackpropFilter kernel for the 'wasm' backend. */
-export const conv2DBackpropFilterConfig: KernelConfig = {
-  kernelName: Conv2DBackpropFilter,
-  backendName: "wasm",
-  kernelFunc: conv2DBackpropFilterFunc,
-};
+export const conv2DBackpropFilterConfig: KernelConfig = packKernelConfig(
+  Conv2DBackpropFilter,
+  conv2DBackpropFilter,
+);

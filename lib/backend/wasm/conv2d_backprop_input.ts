@@ -30,7 +30,6 @@ import {
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { matMul2D } from "./batch_mat_mul.ts";
@@ -41,7 +40,7 @@ import {
   dispose,
   heapF32,
   makeOutput,
-  packKernelFuncs,
+  packKernelConfig,
   padsToNHWC,
   reshape,
   runKernel,
@@ -335,12 +334,8 @@ function conv2DBackpropInput(args: {
   );
 }
 
-const conv2DBackpropInputFunc = conv2DBackpropInput as unknown as KernelFunc;
-packKernelFuncs.add(conv2DBackpropInputFunc);
-
 /** Pack Conv2DBackpropInput kernel for the 'wasm' backend. */
-export const conv2DBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: "wasm",
-  kernelFunc: conv2DBackpropInputFunc,
-};
+export const conv2DBackpropInputConfig: KernelConfig = packKernelConfig(
+  Conv2DBackpropInput,
+  conv2DBackpropInput,
+);

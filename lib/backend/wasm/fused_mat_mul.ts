@@ -18,7 +18,6 @@ import {
   type _FusedMatMulInputs,
   BatchMatMul,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
@@ -26,7 +25,7 @@ import { batchMatMulImpl } from "./batch_mat_mul.ts";
 import {
   type BackendWasm,
   dispose,
-  packKernelFuncs,
+  packKernelConfig,
   runKernel,
   runStockKernel,
 } from "./wasm_util.ts";
@@ -125,12 +124,5 @@ function fusedMatMul(args: {
   );
 }
 
-const fusedMatMulFunc = fusedMatMul as unknown as KernelFunc;
-packKernelFuncs.add(fusedMatMulFunc);
-
 /** Pack _FusedMatMul kernel for the 'wasm' backend. */
-export const fusedMatMulConfig: KernelConfig = {
-  kernelName: _FusedMatMul,
-  backendName: "wasm",
-  kernelFunc: fusedMatMulFunc,
-};
+export const fusedMatMulConfig: KernelConfig = packKernelConfig(_FusedMatMul, fusedMatMul);

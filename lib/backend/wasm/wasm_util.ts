@@ -8,6 +8,7 @@
 import {
   backend_util,
   getKernel,
+  type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
@@ -21,6 +22,16 @@ export type { BackendWasm };
 export const packKernelFuncs: WeakSet<KernelFunc> = new WeakSet();
 
 const stockKernels = new Map<string, KernelFunc>();
+
+/**
+ * The 'wasm' KernelConfig of one of this pack's kernels, remembered as a pack kernel (so the
+ * stock kernel it overrides can be told apart and kept).
+ */
+export function packKernelConfig(kernelName: string, kernelFunc: unknown): KernelConfig {
+  const func = kernelFunc as KernelFunc;
+  packKernelFuncs.add(func);
+  return { kernelName, backendName: "wasm", kernelFunc: func };
+}
 
 /**
  * Remembers the kernel currently registered on 'wasm' for `kernelName` as the
