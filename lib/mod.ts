@@ -6,6 +6,7 @@
 // randomness and backends
 export * from "./random.ts";
 export * from "./backend/init_backend.ts";
+export * from "./backend/read_tidy.ts";
 // data
 export * from "./data/idx.ts";
 export * from "./data/fashion_mnist.ts";
@@ -27,8 +28,13 @@ export * from "./train/history.ts";
 export * from "./train/run.ts";
 export * from "./train/load_run.ts";
 // evaluation
+export * from "./eval/classifier.ts";
+export * from "./eval/ensure_judge.ts";
+export * from "./eval/metrics.ts";
 export * from "./eval/npy.ts";
+export * from "./eval/quality.ts";
 export * from "./eval/run_summary.ts";
+export * from "./eval/table2.ts";
 // figures
 export * from "./viz/image_grid.ts";
 export * from "./viz/loss_plot.ts";

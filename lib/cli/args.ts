@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { defaultThreads } from "../backend/init_backend.ts";
+import { BACKEND_CHOICES, type BackendChoice, defaultThreads } from "../backend/init_backend.ts";
 
 /** A usage error: the CLI prints it with the usage text and exits with status 2. */
 export class UsageError extends Error {
@@ -93,4 +93,14 @@ export function threadsFlag(value: string | boolean | undefined): number {
   const n = intFlag(value, "threads", fallback);
   if (n > 8) throw new UsageError(`--threads expects an integer in 1..8, got '${value}'`);
   return n;
+}
+
+/** The backend for an entry point: `--backend`, else `GAN_BACKEND`, else `auto`. */
+export function backendFlag(value: string | boolean | undefined): BackendChoice {
+  return choiceFlag<BackendChoice>(
+    value ?? Deno.env.get("GAN_BACKEND"),
+    "backend",
+    BACKEND_CHOICES,
+    "auto",
+  );
 }

@@ -9,18 +9,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  describeBackend,
-  initBackend,
-} from "../backend/init_backend.ts";
+import { describeBackend, initBackend } from "../backend/init_backend.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
 import { GanTrainer } from "../train/gan_trainer.ts";
 import { defaultTrainConfig } from "../train/train_config.ts";
 import { Rng } from "../random.ts";
 import { runKernelBench } from "./bench_kernels.ts";
-import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
+import { backendFlag, choiceFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
 
 const USAGE =
   `usage: deno task bench [--model mlp|dcgan|improved|all] [--steps N] [--backend NAME] [--json]
@@ -115,12 +110,7 @@ async function main(): Promise<void> {
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return console.log(USAGE);
-  const backend = choiceFlag<BackendChoice>(
-    flags.backend ?? Deno.env.get("GAN_BACKEND"),
-    "backend",
-    BACKEND_CHOICES,
-    "auto",
-  );
+  const backend = backendFlag(flags.backend);
   const report = await initBackend({
     backend,
     threads: threadsFlag(flags.threads),

@@ -6,16 +6,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  describeBackend,
-  initBackend,
-} from "../backend/init_backend.ts";
+import { describeBackend, initBackend } from "../backend/init_backend.ts";
 import { encodeNpy } from "../eval/npy.ts";
 import { loadRun, sampleImages } from "../train/load_run.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
-import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
+import { backendFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
 
 const USAGE =
   `usage: deno task sample --run DIR --n N --out FILE.npy [--seed N] [--png FILE.png] [--backend NAME]
@@ -48,12 +43,7 @@ async function main(): Promise<void> {
   const n = intFlag(flags.n, "n", undefined);
   if (n === undefined) throw new UsageError("--n N is required");
   const seed = intFlag(flags.seed, "seed", 0, 0);
-  const backend = choiceFlag<BackendChoice>(
-    flags.backend ?? Deno.env.get("GAN_BACKEND"),
-    "backend",
-    BACKEND_CHOICES,
-    "auto",
-  );
+  const backend = backendFlag(flags.backend);
   console.log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
 
   const trainer = loadRun(flags.run);

@@ -4,12 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  describeBackend,
-  initBackend,
-} from "../backend/init_backend.ts";
+import { describeBackend, initBackend } from "../backend/init_backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
 import { summarize } from "../models/network.ts";
@@ -17,7 +12,18 @@ import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
 import { trainRun } from "../train/run.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { batches } from "../data/batches.ts";
-import { choiceFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
+import { DEFAULT_JUDGE_FILE } from "../eval/classifier.ts";
+import { ensureJudge, type ReadyJudge } from "../eval/ensure_judge.ts";
+import { QualityJudge } from "../eval/quality.ts";
+import {
+  backendFlag,
+  choiceFlag,
+  intFlag,
+  parseFlags,
+  runCli,
+  threadsFlag,
+  UsageError,
+} from "./args.ts";
 import { formatDuration, ProgressLine } from "./progress_line.ts";
 
 const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [options]
@@ -33,6 +39,10 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [opti
   --resume              continue the run in --out from its last checkpoint
   --sample-every N      write samples/epoch-NNN.png every N epochs (default 1)
   --checkpoint-every N  also checkpoint every N steps (default 500; 0: epoch ends only)
+  --eval-every N        score FID every N epochs into quality.jsonl (default 0: off)
+  --eval-every-steps N  also score FID every N steps (default 0: off)
+  --eval-samples N      generated images per FID during training (default 2000)
+  --judge FILE          judge for those FIDs (default assets/judge/fashion_judge.ckpt)
   --data-dir DIR        directory holding the Fashion-MNIST IDX files
   --dry-run             build, load data, run two steps, print shapes and losses; write nothing
   -h, --help            this text`;
@@ -53,6 +63,14 @@ export function configFromFlags(flags: Record<string, string | boolean | undefin
     config.checkpointEvery,
     0,
   );
+  config.evalEvery = intFlag(flags["eval-every"], "eval-every", config.evalEvery, 0);
+  config.evalEverySteps = intFlag(
+    flags["eval-every-steps"],
+    "eval-every-steps",
+    config.evalEverySteps,
+    0,
+  );
+  config.evalSamples = intFlag(flags["eval-samples"], "eval-samples", config.evalSamples, 4);
   return config;
 }
 
@@ -69,6 +87,10 @@ async function main(): Promise<number> {
     resume: { type: "boolean" },
     "sample-every": { type: "string" },
     "checkpoint-every": { type: "string" },
+    "eval-every": { type: "string" },
+    "eval-every-steps": { type: "string" },
+    "eval-samples": { type: "string" },
+    judge: { type: "string" },
     "data-dir": { type: "string" },
     "dry-run": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -80,12 +102,7 @@ async function main(): Promise<number> {
   const config = configFromFlags(flags);
   const dryRun = !!flags["dry-run"];
   if (!dryRun && typeof flags.out !== "string") throw new UsageError("--out DIR is required");
-  const backend = choiceFlag<BackendChoice>(
-    flags.backend ?? Deno.env.get("GAN_BACKEND"),
-    "backend",
-    BACKEND_CHOICES,
-    "auto",
-  );
+  const backend = backendFlag(flags.backend);
 
   const report = await initBackend({ backend, threads: threadsFlag(flags.threads) });
   const out = new ProgressLine();
@@ -96,6 +113,20 @@ async function main(): Promise<number> {
   if (dryRun) return dryRunSteps(config, data.train, out);
 
   const outDir = flags.out as string;
+  let judge: ReadyJudge | undefined;
+  if (config.evalEvery > 0 || config.evalEverySteps > 0) {
+    judge = await ensureJudge({
+      file: (flags.judge as string | undefined) ?? DEFAULT_JUDGE_FILE,
+      data: () => Promise.resolve(data),
+      onProgress: (p) => {
+        if (p.step === p.stepsPerEpoch) out.log(`training the judge: epoch ${p.epoch}`);
+      },
+    });
+    out.log(
+      `FID judge: ${judge.file} (test accuracy ${(100 * judge.meta.testAccuracy).toFixed(2)}%)`,
+    );
+  }
+  const scorer = judge && new QualityJudge(judge.judge, judge.meta, data);
   let stop = false;
   const onSigint = () => {
     if (stop) Deno.exit(130);
@@ -110,6 +141,7 @@ async function main(): Promise<number> {
       train: data.train,
       resume: !!flags.resume,
       shouldStop: () => stop,
+      scorer,
       callbacks: {
         onStart: (i) =>
           out.log(
@@ -127,6 +159,12 @@ async function main(): Promise<number> {
               } s/step)`,
           ),
         onSample: (file) => out.log(`samples: ${file}`),
+        onQuality: (q) =>
+          out.log(
+            `FID ${q.fid.toFixed(3)} at step ${q.step} (epoch ${
+              q.epoch.toFixed(2)
+            }, ${q.samples} images, ${q.seconds.toFixed(1)} s)`,
+          ),
       },
     });
     out.log(
@@ -146,6 +184,7 @@ async function main(): Promise<number> {
     throw err;
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
+    judge?.judge.dispose();
   }
 }
 

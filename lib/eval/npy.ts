@@ -81,3 +81,39 @@ export function decodeNpy(bytes: Uint8Array, name: string): NpyArray {
     ? { dtype: "<f4", shape, data: new Float32Array(raw.buffer, raw.byteOffset, count) }
     : { dtype: "|u1", shape, data: new Uint8Array(raw.buffer, raw.byteOffset, count) };
 }
+
+/**
+ * The images of a decoded `.npy` array as float32 `[n, 28, 28]` values in [0, 1]: float32 data
+ * must already be in [0, 1]; uint8 data (0..255) is divided by 255. Accepted shapes:
+ * `[n, 28, 28]`, `[n, 28, 28, 1]`, `[n, 1, 28, 28]` and `[n, 784]`.
+ *
+ * @param name the file's name, used in error messages.
+ * @throws naming the file when the shape or the value range is not that of images.
+ */
+export function npyImages(array: NpyArray, name: string): Float32Array {
+  const s = array.shape;
+  const ok = (s.length === 3 && s[1] === 28 && s[2] === 28) ||
+    (s.length === 4 && s[1] === 28 && s[2] === 28 && s[3] === 1) ||
+    (s.length === 4 && s[1] === 1 && s[2] === 28 && s[3] === 28) ||
+    (s.length === 2 && s[1] === 784);
+  if (!ok || s[0] < 1) {
+    throw new Error(
+      `${name}: shape [${s}] is not a stack of 28x28 images (expected [N, 28, 28], [N, 28, 28, 1], [N, 1, 28, 28] or [N, 784])`,
+    );
+  }
+  if (array.dtype === "|u1") return Float32Array.from(array.data, (v) => v / 255);
+  const data = array.data as Float32Array;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of data) {
+    if (Number.isNaN(v)) throw new Error(`${name}: holds NaN values`);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo < -1e-6 || hi > 1 + 1e-6) {
+    throw new Error(
+      `${name}: float32 values must lie in [0, 1], found ${lo.toFixed(3)}..${hi.toFixed(3)}` +
+        (lo < 0 ? " (images in [-1, 1]? save (x + 1) / 2)" : ""),
+    );
+  }
+  return Float32Array.from(data, (v) => Math.min(1, Math.max(0, v)));
+}

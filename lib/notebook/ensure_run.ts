@@ -12,7 +12,13 @@ import type { Split } from "../data/fashion_mnist.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import type { StepRecord, TrainerMeta } from "../train/gan_trainer.ts";
 import { readHistory } from "../train/history.ts";
-import { runPaths, trainRun } from "../train/run.ts";
+import {
+  type FidScorer,
+  type QualityRecord,
+  readQuality,
+  runPaths,
+  trainRun,
+} from "../train/run.ts";
 import type { TrainConfig } from "../train/train_config.ts";
 import { LiveDisplay } from "../viz/jupyter.ts";
 import { lossPlotSvg } from "../viz/loss_plot.ts";
@@ -41,6 +47,8 @@ export interface RunInfo {
   stepsPerEpoch: number;
   /** Training time, when this library trained it. */
   timing: RunTiming | null;
+  /** FIDs scored during training. */
+  quality: QualityRecord[];
 }
 
 /** Options for {@link ensureRun}. */
@@ -55,6 +63,8 @@ export interface EnsureRunOptions {
   refreshSeconds?: number;
   /** Where to report what happens (default: nothing). */
   log?: (line: string) => void;
+  /** Scores FID when the config asks for it (`evalEvery`, `evalEverySteps`). */
+  scorer?: FidScorer;
 }
 
 /** Total steps of a config over `train`. */
@@ -92,6 +102,7 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
           history: readHistory(paths.history),
           stepsPerEpoch,
           timing: readTiming(),
+          quality: readQuality(paths.quality),
         };
       }
       resume = true;
@@ -120,6 +131,7 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
     config,
     train,
     resume,
+    scorer: options.scorer,
     callbacks: {
       onStep(record, p) {
         records.push(record);
@@ -129,6 +141,7 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
           show(`step ${p.step}/${p.totalSteps}, ${p.stepsPerSecond.toFixed(2)} steps/s`);
         }
       },
+      onQuality: (q) => log(`FID ${q.fid.toFixed(2)} at epoch ${q.epoch.toFixed(2)}`),
       onEpochEnd: (e) =>
         log(`epoch ${e.epoch}: mean D ${e.meanDLoss.toFixed(3)}, mean G ${e.meanGLoss.toFixed(3)}`),
     },
@@ -148,5 +161,12 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
       timing.sPerStep.toFixed(3)
     } s/step)`,
   );
-  return { dir, reused: false, history: readHistory(paths.history), stepsPerEpoch, timing };
+  return {
+    dir,
+    reused: false,
+    history: readHistory(paths.history),
+    stepsPerEpoch,
+    timing,
+    quality: readQuality(paths.quality),
+  };
 }

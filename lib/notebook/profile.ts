@@ -33,20 +33,33 @@ export function profileFromEnv(): Profile {
 /** The training config of `kind` under `profile` (the report's, shortened for smoke/quick). */
 export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
   const config = defaultTrainConfig(kind);
-  if (profile === "full") return config;
+  // FID on 2,000 samples (a few seconds each) for the quality-over-time curves of table 2
+  if (profile === "full") return { ...config, evalEvery: 1 };
   config.checkpointEvery = 0;
   if (profile === "smoke") {
     config.epochs = 1;
     config.maxSteps = kind === "mlp" ? 20 : 6;
     config.sampleEverySteps = kind === "mlp" ? 10 : 3;
+    config.evalEverySteps = config.sampleEverySteps;
+    config.evalSamples = 500;
     return config;
   }
   if (kind === "mlp") {
     config.epochs = 3; // ~0.12 s/step: about 6 minutes
+    config.evalEverySteps = 469; // every half epoch
   } else {
     config.epochs = 1;
     config.maxSteps = kind === "dcgan" ? 400 : 200; // ~1.5 s/step: about 10 and 5 minutes
     config.sampleEverySteps = kind === "dcgan" ? 100 : 50;
+    config.evalEverySteps = 50;
   }
   return config;
+}
+
+/**
+ * Generated images scored per model for the notebooks' quality tables: 500 for `smoke` (seconds),
+ * 2,000 for `quick`, 10,000 (the test split's size, the usual FID sample) for `full`.
+ */
+export function profileFinalSamples(profile: Profile): number {
+  return profile === "smoke" ? 500 : profile === "quick" ? 2000 : 10_000;
 }

@@ -14,6 +14,8 @@ import {
   initBackend,
 } from "../backend/init_backend.ts";
 import { type FashionMnist, loadFashionMnist } from "../data/fashion_mnist.ts";
+import { ensureJudge } from "../eval/ensure_judge.ts";
+import { QualityJudge } from "../eval/quality.ts";
 import { type Profile, profileFromEnv } from "./profile.ts";
 
 /** What {@link notebookSetup} prepared. */
@@ -24,6 +26,11 @@ export interface NotebookContext {
   backend: BackendReport;
   /** The dataset. */
   data: FashionMnist;
+  /**
+   * The judge with the test split's statistics, for FID during training and table 2: loaded
+   * (or trained, the first time) on the first call, then shared.
+   */
+  quality(): Promise<QualityJudge>;
 }
 
 /** Starts the backend, loads the data and prints the profile and backend. */
@@ -41,5 +48,18 @@ export async function notebookSetup(): Promise<NotebookContext> {
   console.log(
     `data: ${data.train.count} training and ${data.test.count} test images from ${data.source}`,
   );
-  return { profile, backend, data };
+  let quality: Promise<QualityJudge> | undefined;
+  const getQuality = () =>
+    quality ??= ensureJudge({
+      data: () => Promise.resolve(data),
+      onProgress: (p) => {
+        if (p.step === p.stepsPerEpoch) console.log(`training the judge: epoch ${p.epoch}`);
+      },
+    }).then((ready) => {
+      console.log(
+        `judge: ${ready.file}, test accuracy ${(100 * ready.meta.testAccuracy).toFixed(2)}%`,
+      );
+      return new QualityJudge(ready.judge, ready.meta, data);
+    });
+  return { profile, backend, data, quality: getQuality };
 }

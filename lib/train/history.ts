@@ -9,10 +9,19 @@ import type { StepRecord } from "./gan_trainer.ts";
 
 /** Reads every record of a history file (an absent file is an empty history). */
 export function readHistory(file: string): StepRecord[] {
+  return readJsonLines<StepRecord>(file);
+}
+
+/**
+ * Reads a JSON-lines file (one JSON value per non-empty line; an absent file is empty).
+ *
+ * @throws naming the file and line when a line is not JSON.
+ */
+export function readJsonLines<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
   return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((line, i) => {
     try {
-      return JSON.parse(line) as StepRecord;
+      return JSON.parse(line) as T;
     } catch {
       throw new Error(`${file}: line ${i + 1} is not valid JSON`);
     }

@@ -9,6 +9,7 @@ import { loadCheckpoint } from "./checkpoint.ts";
 import { GanTrainer, type TrainerMeta } from "./gan_trainer.ts";
 import { runPaths } from "./run.ts";
 import { Rng } from "../random.ts";
+import { readTidy } from "../backend/read_tidy.ts";
 
 /**
  * Loads the latest checkpoint of the run in `dir` into a new {@link GanTrainer} (the caller
@@ -49,10 +50,10 @@ export function sampleImages(
   const rng = new Rng(seed);
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
-    const values = tf.tidy(() => {
+    const values = readTidy(() => {
       const noise = tf.tensor2d(rng.fillNormal(new Float32Array(b * z)), [b, z]);
       // [-1, 1] -> [0, 1]
-      return tf.div(tf.add(trainer.generate(noise, "eval"), 1), 2).dataSync() as Float32Array;
+      return tf.div(tf.add(trainer.generate(noise, "eval"), 1), 2);
     });
     out.set(values, start * 784);
   }
@@ -68,8 +69,5 @@ export function generateFromLatents(trainer: GanTrainer, z: Float32Array): Float
   if (z.length % zDim !== 0) {
     throw new Error(`generateFromLatents: ${z.length} values are not rows of ${zDim}`);
   }
-  return tf.tidy(() => {
-    const images = trainer.generate(tf.tensor2d(z, [z.length / zDim, zDim]), "eval");
-    return images.dataSync() as Float32Array;
-  });
+  return readTidy(() => trainer.generate(tf.tensor2d(z, [z.length / zDim, zDim]), "eval"));
 }

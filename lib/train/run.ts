@@ -6,6 +6,8 @@
  * - `config.json`: the {@link TrainConfig};
  * - `history.jsonl`: one {@link StepRecord} per step;
  * - `checkpoint.ckpt`: the latest state (every `checkpointEvery` steps and every epoch end);
+ * - `quality.jsonl`: one {@link QualityRecord} per FID scored during training (`evalEvery`,
+ *   `evalEverySteps`), when a scorer is given;
  * - `samples/epoch-NNN.png`: the fixed noise's 8x8 grid after chosen epochs
  *   (`samples/step-NNNNNN.png` when a run stops mid-epoch at `maxSteps`), with the images
  *   themselves beside it as `.npy`.
@@ -22,13 +24,15 @@ import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
 import { encodeNpy } from "../eval/npy.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { GanTrainer, type StepRecord, type TrainerMeta } from "./gan_trainer.ts";
-import { appendHistory, trimHistory } from "./history.ts";
+import { appendHistory, readJsonLines, trimHistory } from "./history.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { sampleImages } from "./load_run.ts";
 
 /** Where a run keeps its files. */
 export interface RunPaths {
   config: string;
   history: string;
+  quality: string;
   checkpoint: string;
   samples: string;
 }
@@ -38,6 +42,7 @@ export function runPaths(outDir: string): RunPaths {
   return {
     config: path.join(outDir, "config.json"),
     history: path.join(outDir, "history.jsonl"),
+    quality: path.join(outDir, "quality.jsonl"),
     checkpoint: path.join(outDir, "checkpoint.ckpt"),
     samples: path.join(outDir, "samples"),
   };
@@ -87,6 +92,28 @@ export interface RunCallbacks {
   onCheckpoint?(file: string, step: number): void;
   /** After a sample grid is written. */
   onSample?(file: string, label: string): void;
+  /** After a FID is scored and written to `quality.jsonl`. */
+  onQuality?(record: QualityRecord): void;
+}
+
+/** Scores generated images during training (a `QualityJudge` is one). */
+export interface FidScorer {
+  /** FID of images `[n, 28, 28]` in [0, 1], flat. */
+  fid(images: Float32Array): number;
+}
+
+/** One line of `quality.jsonl`: a FID scored during training. */
+export interface QualityRecord {
+  /** Global step at which it was scored. */
+  step: number;
+  /** Epochs done at that point (fractional mid-epoch). */
+  epoch: number;
+  /** FID of `samples` images from G in evaluation mode against the test split. */
+  fid: number;
+  /** Images scored. */
+  samples: number;
+  /** Seconds the scoring took. */
+  seconds: number;
 }
 
 /** Options for {@link trainRun}. */
@@ -103,6 +130,8 @@ export interface RunOptions {
   callbacks?: RunCallbacks;
   /** Polled after every step; true stops the run after writing a checkpoint. */
   shouldStop?: () => boolean;
+  /** Scores FID when `config.evalEvery` or `config.evalEverySteps` asks for it. */
+  scorer?: FidScorer;
 }
 
 /** What a run did. */
@@ -126,6 +155,9 @@ const RESUMABLE_CHANGES = new Set([
   "checkpointEvery",
   "sampleEvery",
   "sampleMode",
+  "evalEvery",
+  "evalEverySteps",
+  "evalSamples",
 ]);
 
 function checkResumable(saved: TrainConfig, given: TrainConfig, what: string): void {
@@ -141,6 +173,19 @@ function checkResumable(saved: TrainConfig, given: TrainConfig, what: string): v
   if (diffs.length) {
     throw new Error(`${what}: cannot resume with a different configuration (${diffs.join("; ")})`);
   }
+}
+
+/** The FIDs a run scored during training (an absent file is none). */
+export function readQuality(file: string): QualityRecord[] {
+  return readJsonLines<QualityRecord>(file);
+}
+
+/** Drops quality records of steps after `steps` (they will be redone on resume). */
+function trimQuality(file: string, steps: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = readQuality(file).filter((r) => r.step <= steps);
+  fs.writeFileSync(`${file}.tmp`, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
@@ -198,6 +243,10 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
   if (stepsPerEpoch < 1) {
     throw new Error(`the training split (${train.count}) has no full batch of ${config.batchSize}`);
   }
+  const scoring = config.evalEvery > 0 || config.evalEverySteps > 0;
+  if (scoring && !options.scorer) {
+    throw new Error("evalEvery/evalEverySteps is set but trainRun was given no scorer");
+  }
   fs.mkdirSync(outDir, { recursive: true });
 
   const trainer = new GanTrainer(config);
@@ -208,8 +257,10 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       checkResumable(ckpt.meta.config, config, paths.checkpoint);
       trainer.restore(ckpt, paths.checkpoint);
       trimHistory(paths.history, trainer.step);
+      trimQuality(paths.quality, trainer.step);
     } else {
       fs.writeFileSync(paths.history, "");
+      fs.rmSync(paths.quality, { force: true });
     }
     writeJsonAtomic(paths.config, config);
 
@@ -223,6 +274,20 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
     const checkpoint = () => {
       saveCheckpoint(paths.checkpoint, trainer.meta(), trainer.stateTensors());
       callbacks.onCheckpoint?.(paths.checkpoint, trainer.step);
+    };
+    const score = () => {
+      const t = performance.now();
+      const seed = deriveSeed(config.seed, "eval-noise", trainer.step);
+      const images = sampleImages(trainer, config.evalSamples, seed);
+      const record: QualityRecord = {
+        step: trainer.step,
+        epoch: trainer.step / stepsPerEpoch,
+        fid: options.scorer!.fid(images),
+        samples: config.evalSamples,
+        seconds: (performance.now() - t) / 1000,
+      };
+      fs.appendFileSync(paths.quality, JSON.stringify(record) + "\n");
+      callbacks.onQuality?.(record);
     };
     const sample = (name: string, label: string) => {
       const file = path.join(paths.samples, name);
@@ -274,6 +339,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         if (stopping || stepGrid) {
           sample(`step-${String(trainer.step).padStart(6, "0")}.png`, `step ${trainer.step}`);
         }
+        if (config.evalEverySteps > 0 && trainer.step % config.evalEverySteps === 0) score();
         if (stopping) {
           checkpoint();
           break;
@@ -285,6 +351,9 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         if (steps % 10 === 0) await new Promise((r) => setTimeout(r, 0));
       }
       if (trainer.step % stepsPerEpoch === 0) {
+        const stepScored = config.evalEverySteps > 0 &&
+          trainer.step % config.evalEverySteps === 0;
+        if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && !stepScored) score();
         checkpoint();
         if (
           epoch % config.sampleEvery === 0 || epoch === config.epochs || trainer.step >= totalSteps

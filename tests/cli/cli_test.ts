@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEBIAN_DIR, decodeNpy, FILES, readHistory } from "../../lib/mod.ts";
+import {
+  DEBIAN_DIR,
+  decodeNpy,
+  DEFAULT_JUDGE_FILE,
+  encodeNpy,
+  FILES,
+  loadFashionMnist,
+  readHistory,
+  readQuality,
+} from "../../lib/mod.ts";
 
 const root = path.resolve(import.meta.dirname!, "../..");
 
@@ -109,4 +118,71 @@ Deno.test("sample refuses a non-.npy output and a directory without a run", asyn
   r = await cli("sample.ts", "--run", "/tmp", "--n", "2", "--out", "/tmp/x.npy");
   assert.equal(r.code, 1);
   assert.match(r.err, /\/tmp: no checkpoint/);
+});
+
+const haveJudge = haveReal && fs.existsSync(DEFAULT_JUDGE_FILE);
+
+Deno.test({
+  name: "train --eval-every-steps scores FID, and evaluate scores runs and .npy files as JSON",
+  ignore: !haveJudge,
+  async fn() {
+    const out = path.join(fs.mkdtempSync("/tmp/cli-"), "mlp");
+    let r = await cli(
+      "train.ts",
+      ...["--model", "mlp", "--out", out, "--batch-size", "16", "--steps", "4"],
+      ...["--eval-every-steps", "2", "--eval-samples", "200"],
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /FID judge: .*fashion_judge\.ckpt \(test accuracy 9\d\.\d\d%\)/);
+    assert.match(r.out, /FID \d+\.\d+ at step 4 \(epoch 0\.00, 200 images/);
+    assert.deepEqual(readQuality(path.join(out, "quality.jsonl")).map((q) => q.step), [2, 4]);
+
+    r = await cli("evaluate.ts", "--run", out, "--n", "300", "--json");
+    assert.equal(r.code, 0, r.err);
+    const scores = JSON.parse(r.out);
+    for (
+      const key of ["n", "fid", "is", "precision", "recall", "classEntropy", "minClassShare"]
+    ) assert.equal(typeof scores[key], "number", key);
+    assert.equal(scores.n, 300);
+    assert.ok(scores.judgeAccuracy >= 0.92);
+    assert.equal(scores.step, 4);
+
+    const npy = path.join(out, "real.npy");
+    const { test } = await loadFashionMnist({ download: false });
+    const images = Float32Array.from(test.images.subarray(0, 300 * 784), (v) => v / 255);
+    fs.writeFileSync(npy, encodeNpy(images, [300, 28, 28]));
+    r = await cli("evaluate.ts", "--npy", npy);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /FID \(judge features, lower is better\) +\d+\.\d{3}/);
+    assert.match(r.out, /median distance to nearest train image/);
+  },
+});
+
+Deno.test("evaluate needs exactly one source and names a malformed .npy file", async () => {
+  let r = await cli("evaluate.ts", "--n", "10");
+  assert.equal(r.code, 2);
+  assert.match(r.err, /give exactly one of --run DIR, --npy FILE or --real/);
+  const bad = path.join(fs.mkdtempSync("/tmp/cli-"), "bad.npy");
+  fs.writeFileSync(bad, encodeNpy(new Float32Array(2 * 32 * 32), [2, 32, 32]));
+  r = await cli("evaluate.ts", "--npy", bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /bad\.npy: shape \[2,32,32\] is not a stack of 28x28 images/);
+  fs.writeFileSync(bad, "not numpy");
+  r = await cli("evaluate.ts", "--npy", bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /bad\.npy: not a readable \.npy file/);
+});
+
+Deno.test({
+  name: "judge reloads the shipped judge and re-measures its test accuracy",
+  ignore: !haveJudge,
+  async fn() {
+    const r = await cli("judge.ts");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /loaded .*fashion_judge\.ckpt/);
+    assert.match(
+      r.out,
+      /test accuracy 9[2-9]\.\d\d% \(recorded 9[2-9]\.\d\d%\), weights sha256 [0-9a-f]{64}/,
+    );
+  },
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeNpy, encodeNpy } from "../../lib/mod.ts";
+import { decodeNpy, encodeNpy, npyImages } from "../../lib/mod.ts";
 
 Deno.test("a float32 array round-trips through .npy with a 64-byte aligned header", () => {
   const data = Float32Array.from({ length: 2 * 28 * 28 }, (_, i) => i / 1000);
@@ -28,4 +28,26 @@ Deno.test("malformed .npy files are clear errors", () => {
   const f8 = ok.slice();
   f8[new TextDecoder("latin1").decode(ok).indexOf("<f4") + 2] = "8".charCodeAt(0); // '<f4' -> '<f8'
   assert.throws(() => decodeNpy(f8, "c.npy"), /dtype '<f8' is not supported/);
+});
+
+Deno.test("npy images accept float32 in [0, 1] and uint8, in the usual image shapes", () => {
+  const f = decodeNpy(encodeNpy(new Float32Array(2 * 784).fill(0.25), [2, 28, 28]), "f.npy");
+  assert.equal(npyImages(f, "f.npy")[0], 0.25);
+  const flat = decodeNpy(encodeNpy(new Float32Array(2 * 784), [2, 784]), "g.npy");
+  assert.equal(npyImages(flat, "g.npy").length, 2 * 784);
+  const u8 = { dtype: "|u1" as const, shape: [1, 28, 28, 1], data: new Uint8Array(784).fill(255) };
+  assert.equal(npyImages(u8, "u.npy")[783], 1);
+});
+
+Deno.test("npy images with another shape or a [-1, 1] range are clear errors", () => {
+  const wrongShape = decodeNpy(encodeNpy(new Float32Array(2 * 32 * 32), [2, 32, 32]), "s.npy");
+  assert.throws(
+    () => npyImages(wrongShape, "s.npy"),
+    /s\.npy: shape \[2,32,32\] is not a stack of 28x28 images/,
+  );
+  const signed = decodeNpy(encodeNpy(new Float32Array(784).fill(-1), [1, 28, 28]), "r.npy");
+  assert.throws(
+    () => npyImages(signed, "r.npy"),
+    /r\.npy: float32 values must lie in \[0, 1\], found -1\.000\.\.-1\.000 \(images in \[-1, 1\]\?/,
+  );
 });

@@ -9,6 +9,7 @@ import {
   loadRun,
   NonFiniteLossError,
   readHistory,
+  readQuality,
   runPaths,
   sampleImages,
   type TrainerMeta,
@@ -151,4 +152,43 @@ Deno.test("a finished run can be reloaded and sampled as images in [0, 1]", asyn
   assert.deepEqual(sampleImages(trainer, 3, 1), sampleImages(trainer, 3, 1), "sampling is seeded");
   trainer.dispose();
   assert.throws(() => loadRun("/tmp"), /\/tmp: no checkpoint/);
+});
+
+Deno.test("FID scored during training lands in quality.jsonl, by step and by epoch", async () => {
+  const dir = tmpRun();
+  const seen: number[] = [];
+  // a stand-in scorer: the mean pixel of what G produced, so the record is checkable
+  const scorer = {
+    fid(images: Float32Array) {
+      seen.push(images.length / 784);
+      return images.reduce((a, b) => a + b, 0) / images.length;
+    },
+  };
+  const config = smallConfig("mlp", { epochs: 2, evalEvery: 1, evalEverySteps: 3, evalSamples: 6 });
+  await trainRun({ outDir: dir, config, train, scorer });
+  const q = readQuality(runPaths(dir).quality);
+  // steps 3, 6, 9 by steps; epoch ends 5 and 10 (10 is not a multiple of 3)
+  assert.deepEqual(q.map((r) => r.step), [3, 5, 6, 9, 10]);
+  assert.deepEqual(q.map((r) => r.epoch), [0.6, 1, 1.2, 1.8, 2]);
+  assert.ok(q.every((r) => r.samples === 6 && r.fid > 0 && r.fid < 1));
+  assert.deepEqual(seen, [6, 6, 6, 6, 6]);
+});
+
+Deno.test("quality records after the resumed checkpoint are dropped, and scoring needs a scorer", async () => {
+  const dir = tmpRun();
+  const scorer = { fid: () => 1 };
+  const config = smallConfig("mlp", { epochs: 2, evalEverySteps: 2, checkpointEvery: 4 });
+  await trainRun({ outDir: dir, config: { ...config, maxSteps: 7 }, train, scorer });
+  assert.deepEqual(readQuality(runPaths(dir).quality).map((r) => r.step), [2, 4, 6]);
+  // a record from after the checkpoint (step 7), as a crash would leave it
+  const file = runPaths(dir).quality;
+  fs.appendFileSync(
+    file,
+    JSON.stringify({ step: 8, epoch: 1.6, fid: 99, samples: 1, seconds: 0 }) + "\n",
+  );
+  await trainRun({ outDir: dir, config, train, scorer, resume: true });
+  assert.deepEqual(readQuality(file).map((r) => r.step), [2, 4, 6, 8, 10]);
+  assert.ok(readQuality(file).every((r) => r.fid === 1));
+  const err = await rejection(() => trainRun({ outDir: tmpRun(), config, train }));
+  assert.match(err.message, /evalEvery\/evalEverySteps is set but trainRun was given no scorer/);
 });
