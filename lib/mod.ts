@@ -14,6 +14,7 @@ export * from "./data/batches.ts";
 // models
 export * from "./models/model_config.ts";
 export * from "./models/layers.ts";
+export * from "./models/spectral_norm.ts";
 export * from "./models/network.ts";
 export * from "./models/mlp_gan.ts";
 export * from "./models/dcgan.ts";
@@ -21,6 +22,7 @@ export * from "./models/create_gan.ts";
 // training
 export * from "./train/train_config.ts";
 export * from "./train/losses.ts";
+export * from "./train/second_order_grads.ts";
 export * from "./train/adam.ts";
 export * from "./train/checkpoint.ts";
 export * from "./train/gan_trainer.ts";

@@ -50,6 +50,28 @@ export function intFlag<T>(
   return n;
 }
 
+/**
+ * Reads flag `--name` as a finite number in [`min`, `max`] (or [`min`, `max`) when
+ * `maxExclusive`), or returns `fallback` when absent.
+ */
+export function floatFlag(
+  value: string | boolean | undefined,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; maxExclusive?: boolean },
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  const { min, max, maxExclusive = false } = range;
+  const inRange = n >= min && (maxExclusive ? n < max : n <= max);
+  if (typeof value !== "string" || value.trim() === "" || !Number.isFinite(n) || !inRange) {
+    throw new UsageError(
+      `--${name} expects a number in [${min}, ${max}${maxExclusive ? ")" : "]"}, got '${value}'`,
+    );
+  }
+  return n;
+}
+
 /** Reads flag `--name` as one of `choices`, or returns `fallback` when absent. */
 export function choiceFlag<C extends string>(
   value: string | boolean | undefined,

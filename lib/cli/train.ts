@@ -11,6 +11,7 @@ import { summarize } from "../models/network.ts";
 import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
 import { trainRun } from "../train/run.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
+import { LOSS_KINDS, type LossKind } from "../train/losses.ts";
 import { batches } from "../data/batches.ts";
 import { DEFAULT_JUDGE_FILE } from "../eval/classifier.ts";
 import { ensureJudge, type ReadyJudge } from "../eval/ensure_judge.ts";
@@ -18,6 +19,7 @@ import { QualityJudge } from "../eval/quality.ts";
 import {
   backendFlag,
   choiceFlag,
+  floatFlag,
   intFlag,
   parseFlags,
   runCli,
@@ -42,6 +44,14 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [opti
   --eval-every N        score FID every N epochs into quality.jsonl (default 0: off)
   --eval-every-steps N  also score FID every N steps (default 0: off)
   --eval-samples N      generated images per FID during training (default 2000)
+  --loss NAME           bce (report A.4, labels 0.9/0.1), lsgan, wgan, wgan-gp or hinge
+  --n-critic N          D steps per G step (default 2: the report's i % 2 == 0; WGAN uses 5)
+  --lr-g X, --lr-d X    Adam learning rates of G and D (default 2e-4, report table 1)
+  --ema D               sample and score from a moving average of G's weights, decay D
+                        (e.g. 0.999; default 0: off)
+  --spectral-norm       spectral normalisation of every D weight (default off)
+  --clip C              WGAN weight clipping (default 0.01)
+  --gp-weight L         WGAN-GP penalty weight (default 10)
   --judge FILE          judge for those FIDs (default assets/judge/fashion_judge.ckpt)
   --data-dir DIR        directory holding the Fashion-MNIST IDX files
   --dry-run             build, load data, run two steps, print shapes and losses; write nothing
@@ -71,6 +81,21 @@ export function configFromFlags(flags: Record<string, string | boolean | undefin
     0,
   );
   config.evalSamples = intFlag(flags["eval-samples"], "eval-samples", config.evalSamples, 4);
+  config.model.spectralNorm = !!flags["spectral-norm"];
+  config.loss = choiceFlag<LossKind>(flags.loss, "loss", LOSS_KINDS, config.loss);
+  config.gEvery = intFlag(flags["n-critic"], "n-critic", config.gEvery);
+  config.lrG = floatFlag(flags["lr-g"], "lr-g", config.lrG, { min: 0, max: 1 });
+  config.lrD = floatFlag(flags["lr-d"], "lr-d", config.lrD, { min: 0, max: 1 });
+  config.emaDecay = floatFlag(flags.ema, "ema", config.emaDecay, {
+    min: 0,
+    max: 1,
+    maxExclusive: true,
+  });
+  config.wganClip = floatFlag(flags.clip, "clip", config.wganClip, { min: 0, max: 100 });
+  config.gpWeight = floatFlag(flags["gp-weight"], "gp-weight", config.gpWeight, {
+    min: 0,
+    max: 1e6,
+  });
   return config;
 }
 
@@ -90,6 +115,14 @@ async function main(): Promise<number> {
     "eval-every": { type: "string" },
     "eval-every-steps": { type: "string" },
     "eval-samples": { type: "string" },
+    loss: { type: "string" },
+    "n-critic": { type: "string" },
+    "lr-g": { type: "string" },
+    "lr-d": { type: "string" },
+    ema: { type: "string" },
+    clip: { type: "string" },
+    "spectral-norm": { type: "boolean" },
+    "gp-weight": { type: "string" },
     judge: { type: "string" },
     "data-dir": { type: "string" },
     "dry-run": { type: "boolean" },

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { spectralNormalise, spectralNormVector } from "./spectral_norm.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random.ts";
 import {
@@ -99,12 +100,17 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
   }));
   const outW = store.param("conv4.weight", normalInit(rng, [3, 3, d * 4, 1], 0, config.initStd));
   const bnConfig = { momentum: config.bnMomentum, eps: config.bnEps };
+  const sn = config.spectralNorm
+    ? [...chans.slice(1), 1].map((outC, i) => spectralNormVector(store, `conv${i + 1}`, outC))
+    : null;
+  const weight = (w: tf.Tensor, i: number, ctx: ForwardContext) =>
+    (sn ? spectralNormalise(w, sn[i], ctx) : w) as tf.Tensor4D;
   return {
     store,
     apply(images: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
       let x = images as tf.Tensor4D; //                                [b, 28, 28, 1]
       layers.forEach((l, i) => {
-        x = conv2d(x, l.w as tf.Tensor4D, 2, 1); //       [b,14,14,64] / [b,7,7,128] / [b,3,3,256]
+        x = conv2d(x, weight(l.w, i, ctx), 2, 1); //       [b,14,14,64] / [b,7,7,128] / [b,3,3,256]
         trace?.(`conv${i + 1}`, x);
         const act = { kind: "leakyRelu", alpha: config.leak } as const;
         // BN + LeakyReLU + Dropout2d fused (no BN on the first layer)
@@ -115,7 +121,7 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
           x = leakyReluDropout2d(x, config.leak, config.dropout, ctx);
         }
       });
-      const map = conv2d(x, outW as tf.Tensor4D, 1, 0); //             [b, 1, 1, 1]
+      const map = conv2d(x, weight(outW, 3, ctx), 1, 0); //             [b, 1, 1, 1]
       trace?.("conv4", map);
       const logit = spatialMean
         ? tf.mean(map, [1, 2]) //                                       [b, 1] (A.3: mean over space)

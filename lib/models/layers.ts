@@ -67,6 +67,12 @@ export interface ForwardContext {
   rng?: Rng;
   /** In training mode, update BatchNorm running statistics. Default true. */
   updateStats?: boolean;
+  /**
+   * Run BatchNorm and LeakyReLU+Dropout2d as composites of tfjs ops instead of this project's
+   * fused ops, whose hand-written gradients tfjs cannot differentiate again. Needed where a
+   * gradient is differentiated once more (WGAN-GP's penalty); slower. Default false.
+   */
+  twiceDifferentiable?: boolean;
 }
 
 /** A tensor of `shape` with entries ~ N(mean, std), drawn from `rng`. */
@@ -198,14 +204,9 @@ export function batchNorm(
     );
   }
   const mask = channelDropoutMask(x, dropout2dRate, ctx);
-  const { y, mean, variance } = fusedBatchNormTrain(
-    x,
-    vars.gamma,
-    vars.beta,
-    config.eps,
-    act,
-    mask,
-  );
+  const { y, mean, variance } = ctx.twiceDifferentiable
+    ? compositeBatchNormTrain(x, vars, config.eps, act, mask)
+    : fusedBatchNormTrain(x, vars.gamma, vars.beta, config.eps, act, mask);
   // The running statistics are updated outside any gradient: assign() is not recorded.
   if (ctx.updateStats !== false) {
     const c = mean.length;
@@ -223,6 +224,34 @@ export function batchNorm(
     });
   }
   return y;
+}
+
+/** The training path of {@link batchNorm} in plain tfjs ops (see `twiceDifferentiable`). */
+function compositeBatchNormTrain(
+  x: tf.Tensor,
+  vars: BatchNormVars,
+  eps: number,
+  act: BatchNormActivation,
+  mask: Float32Array | undefined,
+): { y: tf.Tensor; mean: Float32Array; variance: Float32Array } {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  const moments = tf.moments(x, axes);
+  const normed = tf.add(
+    tf.mul(tf.div(tf.sub(x, moments.mean), tf.sqrt(tf.add(moments.variance, eps))), vars.gamma),
+    vars.beta,
+  );
+  let y = activate(normed, act);
+  if (mask) {
+    y = tf.mul(
+      y,
+      tf.tensor(mask, [x.shape[0], ...axes.slice(1).map(() => 1), mask.length / x.shape[0]]),
+    );
+  }
+  return {
+    y,
+    mean: moments.mean.dataSync() as Float32Array,
+    variance: moments.variance.dataSync() as Float32Array,
+  };
 }
 
 function dropoutMask(rng: Rng, n: number, rate: number): Float32Array {
@@ -281,5 +310,9 @@ export function leakyReluDropout2d(
 ): tf.Tensor4D {
   const mask = channelDropoutMask(x, rate, ctx);
   if (!mask) return tf.leakyRelu(x, alpha);
+  if (ctx.twiceDifferentiable) {
+    const [b, , , c] = x.shape;
+    return tf.mul(tf.leakyRelu(x, alpha), tf.tensor4d(mask, [b, 1, 1, c]));
+  }
   return fusedLeakyReluMask(x, alpha, mask) as tf.Tensor4D;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { spectralNormalise, spectralNormVector } from "./spectral_norm.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random.ts";
 import {
@@ -69,16 +70,21 @@ export function mlpDiscriminator(config: ModelConfig, rng: Rng): Network {
     linearVars(store, `fc${i + 1}`, rng, widths[i], out)
   );
   const out = linearVars(store, "fc4", rng, 256, 1);
+  const sn = config.spectralNorm
+    ? [...hidden, out].map((fc, i) => spectralNormVector(store, `fc${i + 1}`, fc.w.shape.at(-1)!))
+    : null;
+  const weight = (w: tf.Tensor, i: number, ctx: ForwardContext) =>
+    sn ? spectralNormalise(w, sn[i], ctx) : w;
   return {
     store,
     apply(images: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
       let x = tf.reshape(images, [-1, IMAGE_PIXELS]); //     [b, 784]
       hidden.forEach((fc, i) => {
-        x = tf.leakyRelu(linear(x, fc.w, fc.b), config.leak); // [b, 1024] / [b, 512] / [b, 256]
+        x = tf.leakyRelu(linear(x, weight(fc.w, i, ctx), fc.b), config.leak); // [b, 1024] / [b, 512] / [b, 256]
         trace?.(`fc${i + 1}`, x);
         x = dropout(x, config.dropout, ctx);
       });
-      x = linear(x, out.w, out.b); //                        [b, 1] logit
+      x = linear(x, weight(out.w, 3, ctx), out.b); //        [b, 1] logit
       trace?.("fc4", x);
       return x;
     },

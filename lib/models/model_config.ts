@@ -30,6 +30,11 @@ export interface ModelConfig {
   bnEps: number;
   /** Std of the N(0, std) conv weight init and N(1, std) BN gamma init. Report A.2: 0.02. */
   initStd: number;
+  /**
+   * Spectral normalisation of every D weight (Miyato et al. 2018; `--spectral-norm`). Not in
+   * the report: false.
+   */
+  spectralNorm: boolean;
 }
 
 /** The report's values (table 1, appendix A) for a model kind. */
@@ -47,5 +52,6 @@ export function defaultModelConfig(kind: ModelKind): ModelConfig {
     bnMomentum: 0.1,
     bnEps: 1e-5,
     initStd: 0.02,
+    spectralNorm: false,
   };
 }

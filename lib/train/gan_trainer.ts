@@ -6,6 +6,9 @@
  * G, against `fakeLabel` 0.1, loss = sum of both BCEs), then, when the batch index within the
  * epoch is divisible by `gEvery` (the report's `i % 2 == 0`), a G step on fresh noise against
  * `generatorLabel` 1. Both networks run in training mode throughout, as in the report.
+ * `config.loss` swaps the BCE for another loss of `losses.ts` (WGAN adds weight clipping after
+ * each D step, WGAN-GP a gradient penalty); `config.emaDecay` > 0 keeps an exponential moving
+ * average of G's weights that `generate` (grids, scores) then uses.
  * Every step returns plain numbers; no tensor outlives a step except the model's and the
  * optimisers' own variables.
  *
@@ -18,7 +21,7 @@ import type { Gan, Network } from "../models/network.ts";
 import { deriveSeed, Rng, type RngState } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { assignStored, type Checkpoint } from "./checkpoint.ts";
-import { bceWithLogits } from "./losses.ts";
+import { discriminatorLoss, generatorLoss, gradientPenalty, LOSS_KINDS } from "./losses.ts";
 import type { TrainConfig } from "./train_config.ts";
 
 /** What one training step did, as stored in `history.jsonl`. */
@@ -29,13 +32,16 @@ export interface StepRecord {
   epoch: number;
   /** 0-based batch index within the epoch. */
   batch: number;
-  /** D's loss: BCE(D(x), real) + BCE(D(G(z)), fake). */
+  /** D's loss: BCE(D(x), real) + BCE(D(G(z)), fake) (or `config.loss`'s, penalty included). */
   dLoss: number;
-  /** G's loss BCE(D(G(z)), 1), or null when G was not updated this step. */
+  /** G's loss BCE(D(G(z)), 1) (or `config.loss`'s), or null when G was not updated this step. */
   gLoss: number | null;
-  /** Mean D(x) (a probability) on the real batch. */
+  /**
+   * Mean D(x) on the real batch: a probability (sigmoid of the logit) for the BCE loss, the raw
+   * critic score for the others.
+   */
   dReal: number;
-  /** Mean D(G(z)) on the D step's fake batch. */
+  /** Mean D(G(z)) on the D step's fake batch, likewise. */
   dFake: number;
 }
 
@@ -81,10 +87,24 @@ export class GanTrainer {
   readonly rng: Rng;
   /** Steps completed. */
   step = 0;
+  /** The moving average of G's weights (same architecture), when `config.emaDecay` > 0. */
+  readonly emaGenerator: Network | null;
 
   /** Builds the GAN of `config.model` initialised from `config.seed`. */
   constructor(readonly config: TrainConfig) {
+    if (!(config.emaDecay >= 0 && config.emaDecay < 1)) {
+      throw new Error(`emaDecay must be in [0, 1), got ${config.emaDecay}`);
+    }
+    if (!LOSS_KINDS.includes(config.loss)) {
+      throw new Error(`unknown loss '${config.loss}': expected one of ${LOSS_KINDS.join(", ")}`);
+    }
     this.gan = createGan(config.model, config.seed);
+    this.emaGenerator = null;
+    if (config.emaDecay > 0) {
+      const copy = createGan(config.model, config.seed); // same seed: starts equal to G
+      copy.discriminator.store.dispose();
+      this.emaGenerator = copy.generator;
+    }
     const adam = (lr: number) => ({
       lr,
       beta1: config.beta1,
@@ -118,20 +138,28 @@ export class GanTrainer {
     const fake = tf.tidy(() => this.gan.generator.apply(z, this.#ctx()));
     const D = this.gan.discriminator;
     let stats: tf.Tensor | undefined;
+    const loss = this.config.loss;
+    const mix = loss === "wgan-gp" ? tf.tensor1d(this.rng.fillUniform(new Float32Array(b))) : null;
     const { value, grads } = tf.variableGrads(() => {
       const logitReal = D.apply(real, this.#ctx());
       const logitFake = D.apply(fake, this.#ctx());
-      stats = tf.keep(tf.stack([tf.mean(tf.sigmoid(logitReal)), tf.mean(tf.sigmoid(logitFake))]));
-      return tf.add(
-        bceWithLogits(logitReal, this.config.realLabel),
-        bceWithLogits(logitFake, this.config.fakeLabel),
-      ) as tf.Scalar;
+      const shown = (t: tf.Tensor) => tf.mean(loss === "bce" ? tf.sigmoid(t) : t);
+      stats = tf.keep(tf.stack([shown(logitReal), shown(logitFake)]));
+      const dLoss = discriminatorLoss(loss, logitReal, logitFake, this.config);
+      if (!mix) return dLoss;
+      // composite ops (differentiable twice); running statistics left to the loss's passes
+      const critic = (x: tf.Tensor) =>
+        D.apply(x, { ...this.#ctx(), updateStats: false, twiceDifferentiable: true });
+      const penalty = gradientPenalty(critic, real, fake, mix);
+      return tf.add(dLoss, tf.mul(penalty, this.config.gpWeight)) as tf.Scalar;
     }, [...D.store.params.values()]);
     fake.dispose();
+    mix?.dispose();
     const [dLoss, dReal, dFake] = readAndDispose(value, stats!);
     try {
       if (!Number.isFinite(dLoss)) throw new NonFiniteLossError(this.step + 1, "D", dLoss);
       this.optD.apply(gradsByName(D, grads));
+      if (loss === "wgan") this.#clipDiscriminator();
     } catch (err) {
       z.dispose();
       throw err;
@@ -139,6 +167,30 @@ export class GanTrainer {
       tf.dispose(grads);
     }
     return { dLoss, dReal, dFake, z };
+  }
+
+  /** WGAN's weight clipping: every D parameter into [-wganClip, wganClip]. */
+  #clipDiscriminator(): void {
+    const c = this.config.wganClip;
+    for (const v of this.gan.discriminator.store.params.values()) {
+      // assign a new tensor (not an in-place write): wasm caches packed weights by tensor
+      tf.tidy(() => v.assign(tf.clipByValue(v, -c, c)));
+    }
+  }
+
+  /** Moves the EMA generator towards G: w_ema <- d w_ema + (1 - d) w; buffers are copied. */
+  #updateEma(): void {
+    const ema = this.emaGenerator;
+    if (!ema) return;
+    const d = this.config.emaDecay;
+    const G = this.gan.generator.store;
+    for (const [name, v] of ema.store.params) {
+      const w = G.params.get(name)!;
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, d), tf.mul(w, 1 - d))));
+    }
+    for (const [name, v] of ema.store.buffers) {
+      tf.tidy(() => v.assign(tf.clone(G.buffers.get(name)!)));
+    }
   }
 
   /**
@@ -150,9 +202,10 @@ export class GanTrainer {
     const G = this.gan.generator, D = this.gan.discriminator;
     const { value, grads } = tf.variableGrads(
       () =>
-        bceWithLogits(
+        generatorLoss(
+          this.config.loss,
           D.apply(G.apply(noise, this.#ctx()), this.#ctx()),
-          this.config.generatorLabel,
+          this.config,
         ),
       [...G.store.params.values()],
     );
@@ -161,6 +214,7 @@ export class GanTrainer {
     try {
       if (!Number.isFinite(gLoss)) throw new NonFiniteLossError(this.step + 1, "G", gLoss);
       this.optG.apply(gradsByName(G, grads));
+      this.#updateEma();
     } finally {
       tf.dispose(grads);
     }
@@ -194,10 +248,14 @@ export class GanTrainer {
     };
   }
 
-  /** Images `[n, 28, 28, 1]` in [-1, 1] from latent vectors `z`, in the given BatchNorm mode. */
+  /**
+   * Images `[n, 28, 28, 1]` in [-1, 1] from latent vectors `z`, in the given BatchNorm mode,
+   * from the EMA generator when there is one, else from G.
+   */
   generate(z: tf.Tensor2D, mode: "eval" | "train" = "eval"): tf.Tensor4D {
+    const G = this.emaGenerator ?? this.gan.generator;
     return tf.tidy(() =>
-      this.gan.generator.apply(
+      G.apply(
         z,
         mode === "eval"
           ? { training: false }
@@ -211,6 +269,7 @@ export class GanTrainer {
     const out = new Map<string, tf.Tensor>();
     for (const [n, v] of this.gan.generator.store.entries()) out.set(`G/${n}`, v);
     for (const [n, v] of this.gan.discriminator.store.entries()) out.set(`D/${n}`, v);
+    for (const [n, v] of this.emaGenerator?.store.entries() ?? []) out.set(`Gema/${n}`, v);
     for (const [n, t] of this.optG.stateTensors()) out.set(`optG/${n}`, t);
     for (const [n, t] of this.optD.stateTensors()) out.set(`optD/${n}`, t);
     return out;
@@ -246,6 +305,9 @@ export class GanTrainer {
     };
     assignStored(vars(new Map(), this.gan.generator.store.entries()), ckpt.tensors, "G/", what);
     assignStored(vars(new Map(), this.gan.discriminator.store.entries()), ckpt.tensors, "D/", what);
+    if (this.emaGenerator) {
+      assignStored(vars(new Map(), this.emaGenerator.store.entries()), ckpt.tensors, "Gema/", what);
+    }
     assignStored(this.optG.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optG/", what);
     assignStored(this.optD.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optD/", what);
     this.step = ckpt.meta.step;
@@ -260,6 +322,7 @@ export class GanTrainer {
     this.optD.dispose();
     this.gan.generator.store.dispose();
     this.gan.discriminator.store.dispose();
+    this.emaGenerator?.store.dispose();
   }
 }
 

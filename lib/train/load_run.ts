@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { GanTrainer, type TrainerMeta } from "./gan_trainer.ts";
 import { runPaths } from "./run.ts";
+import { withTrainDefaults } from "./train_config.ts";
 import { Rng } from "../random.ts";
 import { readTidy } from "../backend/read_tidy.ts";
 
@@ -25,7 +26,7 @@ export function loadRun(dir: string): GanTrainer {
     );
   }
   const ckpt = loadCheckpoint<TrainerMeta>(paths.checkpoint);
-  const trainer = new GanTrainer(ckpt.meta.config);
+  const trainer = new GanTrainer(withTrainDefaults(ckpt.meta.config));
   try {
     trainer.restore(ckpt, paths.checkpoint);
   } catch (err) {

@@ -25,7 +25,7 @@ import { encodeNpy } from "../eval/npy.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { GanTrainer, type StepRecord, type TrainerMeta } from "./gan_trainer.ts";
 import { appendHistory, readJsonLines, trimHistory } from "./history.ts";
-import type { TrainConfig } from "./train_config.ts";
+import { type TrainConfig, withTrainDefaults } from "./train_config.ts";
 import { sampleImages } from "./load_run.ts";
 
 /** Where a run keeps its files. */
@@ -254,7 +254,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
   try {
     if (options.resume) {
       const ckpt = loadCheckpoint<TrainerMeta>(paths.checkpoint);
-      checkResumable(ckpt.meta.config, config, paths.checkpoint);
+      checkResumable(withTrainDefaults(ckpt.meta.config), config, paths.checkpoint);
       trainer.restore(ckpt, paths.checkpoint);
       trimHistory(paths.history, trainer.step);
       trimQuality(paths.quality, trainer.step);

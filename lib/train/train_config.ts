@@ -4,6 +4,7 @@
  * @module
  */
 import { defaultModelConfig, type ModelConfig, type ModelKind } from "../models/model_config.ts";
+import type { LossKind } from "./losses.ts";
 
 /** Everything a training run depends on. Saved as `config.json` and in every checkpoint. */
 export interface TrainConfig {
@@ -35,8 +36,22 @@ export interface TrainConfig {
   fakeLabel: number;
   /** G's target for its images. Report A.4: 1. */
   generatorLabel: number;
-  /** G is updated when the batch index within the epoch is divisible by this. Report A.4 `i % 2 == 0`: 2. */
+  /**
+   * G is updated when the batch index within the epoch is divisible by this: D steps per G step
+   * (WGAN's n_critic; `--n-critic`). Report A.4 `i % 2 == 0`: 2. WGAN papers use 5.
+   */
   gEvery: number;
+  /** The GAN loss (`lib/train/losses.ts`). Report A.4: BCE with the labels above. */
+  loss: LossKind;
+  /** WGAN: D's weights are clipped to [-c, c] after each update. Arjovsky et al. 2017: 0.01. */
+  wganClip: number;
+  /** WGAN-GP: weight λ of the gradient penalty. Gulrajani et al. 2017: 10. */
+  gpWeight: number;
+  /**
+   * Decay of an exponential moving average of G's weights, used for sample grids and scores
+   * when > 0 (`--ema`; 0: off, as in the report). Typical: 0.999 (Yazıcı et al. 2019).
+   */
+  emaDecay: number;
   /**
    * Reuse the D step's fake batch for the G step (pytorch/examples does) instead of drawing
    * fresh noise (report A.4 does). A deviation from the report, so false by default.
@@ -87,6 +102,10 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     fakeLabel: 0.1,
     generatorLabel: 1,
     gEvery: 2,
+    loss: "bce",
+    wganClip: 0.01,
+    gpWeight: 10,
+    emaDecay: 0,
     reuseFakeForG: false,
     fixedNoiseCount: 64,
     checkpointEvery: 500,
@@ -97,4 +116,13 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     evalEverySteps: 0,
     evalSamples: 2000,
   };
+}
+
+/**
+ * `config` with any field it lacks taken from {@link defaultTrainConfig} of its model: runs
+ * saved before a field existed load with the report's value for it.
+ */
+export function withTrainDefaults(config: TrainConfig): TrainConfig {
+  const defaults = defaultTrainConfig(config.model.kind);
+  return { ...defaults, ...config, model: { ...defaults.model, ...config.model } };
 }

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  defaultTrainConfig,
+  GanTrainer,
+  initBackend,
+  loadCheckpoint,
+  LOSS_KINDS,
+  saveCheckpoint,
+  spectralNormalise,
+  type TrainConfig,
+  type TrainerMeta,
+  withTrainDefaults,
+} from "../../lib/mod.ts";
+import { Matrix, SingularValueDecomposition } from "ml-matrix";
+import { smallConfig } from "../_support/small_config.ts";
+
+await initBackend({ backend: "wasm" });
+
+const realBatch = () => tf.randomUniform([8, 28, 28, 1], -1, 1, "float32", 7) as tf.Tensor4D;
+const values = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
+
+for (const loss of LOSS_KINDS) {
+  for (const kind of ["mlp", "dcgan"] as const) {
+    Deno.test(`${kind} with the ${loss} loss trains with finite losses and a flat tensor count`, () => {
+      const t = new GanTrainer(smallConfig(kind, { loss }));
+      const x = realBatch();
+      const first = t.trainStep(x, 1, 0);
+      const after1 = tf.memory().numTensors;
+      const rest = [1, 2, 3].map((i) => t.trainStep(x, 1, i));
+      assert.equal(tf.memory().numTensors, after1);
+      for (const r of [first, ...rest]) {
+        assert.ok(Number.isFinite(r.dLoss) && Number.isFinite(r.dReal) && Number.isFinite(r.dFake));
+      }
+      assert.ok(Number.isFinite(first.gLoss!));
+      x.dispose();
+      t.dispose();
+    });
+  }
+}
+
+Deno.test("WGAN clips every D weight into [-c, c] after a D step", () => {
+  const t = new GanTrainer(smallConfig("dcgan", { loss: "wgan", wganClip: 0.005 }));
+  const x = realBatch();
+  t.discriminatorStep(x).z.dispose();
+  for (const [name, v] of t.gan.discriminator.store.params) {
+    const max = values(v).reduce((m, a) => Math.max(m, Math.abs(a)), 0);
+    assert.ok(max <= 0.005 + 1e-9, `${name}: ${max}`);
+  }
+  x.dispose();
+  t.dispose();
+});
+
+Deno.test("the EMA generator starts equal to G", () => {
+  const t = new GanTrainer(smallConfig("dcgan", { emaDecay: 0.999 }));
+  for (const [name, v] of t.emaGenerator!.store.entries()) {
+    assert.deepEqual(
+      values(v),
+      values(t.gan.generator.store.entries().find(([n]) => n === name)![1]),
+    );
+  }
+  t.dispose();
+});
+
+Deno.test("the EMA generator moves by (1 - decay) towards G after each G step, and samples come from it", () => {
+  const t = new GanTrainer(smallConfig("mlp", { emaDecay: 0.9 }));
+  const ema = t.emaGenerator!;
+  t.generatorStep(8);
+  const count = tf.memory().numTensors;
+  const name = "fc1.weight";
+  const before = values(ema.store.params.get(name)!);
+  t.generatorStep(8);
+  assert.equal(tf.memory().numTensors, count, "the EMA update keeps the tensor count");
+  const g = values(t.gan.generator.store.params.get(name)!);
+  const after = values(ema.store.params.get(name)!);
+  for (let i = 0; i < after.length; i += 97) {
+    assert.ok(Math.abs(after[i] - (0.9 * before[i] + 0.1 * g[i])) < 1e-6);
+  }
+  const z = tf.randomNormal([2, 100], 0, 1, "float32", 3) as tf.Tensor2D;
+  const fromTrainer = t.generate(z);
+  const fromEma = tf.tidy(() => ema.apply(z, { training: false }));
+  assert.deepEqual(Array.from(fromTrainer.dataSync()), Array.from(fromEma.dataSync()));
+  tf.dispose([z, fromTrainer, fromEma]);
+  t.dispose();
+});
+
+Deno.test("the EMA weights are saved in checkpoints and restored", () => {
+  const config = smallConfig("mlp", { emaDecay: 0.5 });
+  const t = new GanTrainer(config);
+  const x = realBatch();
+  t.trainStep(x, 1, 0);
+  x.dispose();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ema-")), "c.ckpt");
+  saveCheckpoint(file, t.meta(), t.stateTensors());
+  assert.ok(t.stateTensors().has("Gema/fc1.weight"));
+  const u = new GanTrainer(config);
+  u.restore(loadCheckpoint<TrainerMeta>(file), file);
+  const name = "fc1.weight";
+  assert.deepEqual(
+    values(u.emaGenerator!.store.params.get(name)!),
+    values(t.emaGenerator!.store.params.get(name)!),
+  );
+  assert.notDeepEqual(
+    values(u.emaGenerator!.store.params.get(name)!),
+    values(u.gan.generator.store.params.get(name)!),
+  );
+  t.dispose();
+  u.dispose();
+});
+
+Deno.test("a config saved before the variants existed loads with the report's BCE and no EMA", () => {
+  const old = defaultTrainConfig("mlp") as Partial<TrainConfig>;
+  for (const k of ["loss", "wganClip", "gpWeight", "emaDecay"] as const) delete old[k];
+  const config = withTrainDefaults(old as TrainConfig);
+  assert.equal(config.loss, "bce");
+  assert.equal(config.emaDecay, 0);
+  assert.equal(config.gpWeight, 10);
+});
+
+Deno.test("an EMA decay outside [0, 1) and an unknown loss are refused", () => {
+  assert.throws(
+    () => new GanTrainer(smallConfig("mlp", { emaDecay: 1 })),
+    /emaDecay must be in \[0, 1\)/,
+  );
+  assert.throws(
+    () => new GanTrainer(smallConfig("mlp", { loss: "mse" as TrainConfig["loss"] })),
+    /unknown loss 'mse'/,
+  );
+});
+
+Deno.test("spectral normalisation brings each D weight's largest singular value to 1", () => {
+  const config = smallConfig("dcgan", {
+    model: { ...smallConfig("dcgan").model, spectralNorm: true },
+  });
+  const t = new GanTrainer(config);
+  const x = realBatch();
+  // power iteration converges over training-mode forward passes
+  for (let i = 0; i < 30; i++) {
+    tf.tidy(() => t.gan.discriminator.apply(x, { training: true, rng: t.rng }));
+  }
+  const D = t.gan.discriminator.store;
+  for (const i of [1, 2, 3, 4]) {
+    const w = D.params.get(`conv${i}.weight`)!;
+    const u = D.buffers.get(`conv${i}.sn_u`)!;
+    const out = w.shape.at(-1)!;
+    const normalisedW = tf.tidy(() =>
+      tf.reshape(spectralNormalise(w, u, { training: false }), [-1, out]).arraySync() as number[][]
+    );
+    const sigma = new SingularValueDecomposition(new Matrix(normalisedW)).diagonal[0];
+    assert.ok(Math.abs(sigma - 1) < 0.02, `conv${i}: largest singular value ${sigma}`);
+  }
+  x.dispose();
+  t.dispose();
+});
+
+for (const kind of ["mlp", "dcgan"] as const) {
+  Deno.test(`${kind} with spectral normalisation trains, keeps the tensor count and checkpoints u`, () => {
+    const base = smallConfig(kind);
+    const t = new GanTrainer({ ...base, model: { ...base.model, spectralNorm: true } });
+    const x = realBatch();
+    t.trainStep(x, 1, 0);
+    const count = tf.memory().numTensors;
+    for (let i = 1; i < 4; i++) assert.ok(Number.isFinite(t.trainStep(x, 1, i).dLoss));
+    assert.equal(tf.memory().numTensors, count);
+    const names = [...t.stateTensors().keys()].filter((n) => n.endsWith(".sn_u"));
+    assert.equal(names.length, 4);
+    assert.ok(names.every((n) => n.startsWith("D/")));
+    x.dispose();
+    t.dispose();
+  });
+}
