@@ -31,6 +31,7 @@ export * from "./train/run.ts";
 export * from "./train/load_run.ts";
 // evaluation
 export * from "./eval/classifier.ts";
+export * from "./eval/conditional.ts";
 export * from "./eval/ensure_judge.ts";
 export * from "./eval/metrics.ts";
 export * from "./eval/npy.ts";

@@ -13,6 +13,8 @@ import { ensureJudge } from "../eval/ensure_judge.ts";
 import { decodeNpy, npyImages } from "../eval/npy.ts";
 import { defaultQualityConfig, QualityJudge, type QualityScores } from "../eval/quality.ts";
 import { loadRun, sampleImages } from "../train/load_run.ts";
+import { balancedClasses } from "../train/gan_trainer.ts";
+import { conditionalAccuracy } from "../eval/conditional.ts";
 import { backendFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
 import { formatDuration } from "./progress_line.ts";
 
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   // the images first, so a bad file or run fails before any scoring work
   let images: Float32Array;
   let source: Record<string, unknown>;
+  let requested: Int32Array | undefined; // the classes a conditional run was asked for
   if (typeof flags.npy === "string") {
     images = npyImages(decodeNpy(fs.readFileSync(flags.npy), flags.npy), flags.npy);
     source = { npy: flags.npy };
@@ -110,6 +113,8 @@ async function main(): Promise<void> {
     try {
       images = sampleImages(trainer, n, seed);
       source = { run: flags.run, model: trainer.config.model.kind, step: trainer.step, seed };
+      const k = trainer.config.model.classes;
+      if (k > 0) requested = balancedClasses(n, k); // what sampleImages asked for
     } finally {
       trainer.dispose();
     }
@@ -139,9 +144,11 @@ async function main(): Promise<void> {
     const quality = new QualityJudge(ready.judge, ready.meta, data, defaultQualityConfig());
     const scores = flags.real ? quality.realFloor(n) : quality.score(images);
     const floor = flags.floor && !flags.real ? quality.realFloor() : undefined;
+    const conditional = requested ? conditionalAccuracy(ready.judge, images, requested) : undefined;
     const seconds = (performance.now() - t0) / 1000;
     if (json) {
-      console.log(JSON.stringify({ ...source, ...scores, ...(floor ? { floor } : {}), seconds }));
+      const extra = { ...(floor ? { floor } : {}), ...(conditional ? { conditional } : {}) };
+      console.log(JSON.stringify({ ...source, ...scores, ...extra, seconds }));
       return;
     }
     const mine = rows(scores), theirs = floor ? rows(floor) : undefined;
@@ -151,6 +158,13 @@ async function main(): Promise<void> {
     mine.forEach(([k, v], i) => {
       console.log(`${k.padEnd(width)}  ${v}${theirs ? `  |  ${theirs[i][1]}` : ""}`);
     });
+    if (conditional) {
+      console.log(
+        `class-conditional: the judge agrees with the requested class for ${
+          (100 * conditional.accuracy).toFixed(2)
+        }% (per class ${conditional.perClass.map((a) => (100 * a).toFixed(0)).join(" ")})`,
+      );
+    }
     console.log(
       `judge ${ready.file} (sha256 ${ready.meta.weightsSha256.slice(0, 16)}…); ${
         formatDuration(seconds)

@@ -20,6 +20,9 @@ const USAGE =
   --out FILE.npy  float32 [N, 28, 28] in [0, 1]
   --seed N        noise seed (default 0)
   --png FILE      also write a grid of the first (up to 64) images
+  --class N       a class-conditional run (--model cdcgan) draws only class N (0..9: 0 T-shirt/top,
+                  1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag,
+                  9 ankle boot); without it, all classes in equal runs
   --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
   --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)`;
 
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     out: { type: "string" },
     seed: { type: "string" },
     png: { type: "string" },
+    class: { type: "string" },
     backend: { type: "string" },
     threads: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -43,15 +47,26 @@ async function main(): Promise<void> {
   const n = intFlag(flags.n, "n", undefined);
   if (n === undefined) throw new UsageError("--n N is required");
   const seed = intFlag(flags.seed, "seed", 0, 0);
+  const classOf = intFlag(flags.class, "class", undefined, 0);
+  if (classOf !== undefined && classOf > 9) {
+    throw new UsageError(`--class expects a class 0..9, got '${flags.class}'`);
+  }
   const backend = backendFlag(flags.backend);
   console.log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
 
   const trainer = loadRun(flags.run);
   try {
-    const images = sampleImages(trainer, n, seed);
+    if (classOf !== undefined && trainer.config.model.classes === 0) {
+      throw new UsageError(
+        `--class needs a class-conditional run (--model cdcgan); ${flags.run} is ${trainer.config.model.kind}`,
+      );
+    }
+    const images = sampleImages(trainer, n, seed, 256, classOf);
     writeAtomic(flags.out, encodeNpy(images, [n, 28, 28]));
     console.log(
-      `wrote ${n} images of ${trainer.config.model.kind} (step ${trainer.step}) to ${flags.out}`,
+      `wrote ${n} images of ${trainer.config.model.kind} (step ${trainer.step}${
+        classOf === undefined ? "" : `, class ${classOf}`
+      }) to ${flags.out}`,
     );
     if (typeof flags.png === "string") {
       const shown = images.subarray(0, Math.min(n, 64) * 784).map((v) => v * 2 - 1);

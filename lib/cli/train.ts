@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend, initBackend } from "../backend/init_backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
-import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
+import { ALL_MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
 import { summarize } from "../models/network.ts";
 import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
 import { trainRun } from "../train/run.ts";
@@ -28,9 +28,10 @@ import {
 } from "./args.ts";
 import { formatDuration, ProgressLine } from "./progress_line.ts";
 
-const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [options]
+const USAGE = `usage: deno task train --model mlp|dcgan|improved|cdcgan --out DIR [options]
 
-  --model NAME          mlp (report A.1), dcgan (A.2) or improved (A.3)        (required)
+  --model NAME          mlp (report A.1), dcgan (A.2), improved (A.3), or cdcgan (the DCGAN
+                        conditioned on the class: 'deno task sample --class N')    (required)
   --out DIR             run directory: config.json, history.jsonl, checkpoint, samples/
   --epochs N            passes over the 60,000 training images (default 50, report 3.3)
   --steps N             stop after N steps in total, counting steps before a resume
@@ -60,7 +61,7 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved --out DIR [opti
 /** Builds the run's config from parsed flags. */
 export function configFromFlags(flags: Record<string, string | boolean | undefined>): TrainConfig {
   if (flags.model === undefined) throw new UsageError("--model is required");
-  const kind = choiceFlag<ModelKind>(flags.model, "model", MODEL_KINDS, "mlp");
+  const kind = choiceFlag<ModelKind>(flags.model, "model", ALL_MODEL_KINDS, "mlp");
   const config = defaultTrainConfig(kind);
   config.epochs = intFlag(flags.epochs, "epochs", config.epochs);
   config.maxSteps = intFlag(flags.steps, "steps", null);
@@ -236,7 +237,7 @@ function dryRunSteps(
       ] as const
     ) {
       out.log(`${name} (${net.store.countParams().toLocaleString("en-US")} parameters):`);
-      for (const row of summarize(net, [...shape])) {
+      for (const row of summarize(net, [...shape], config.model.classes)) {
         out.log(`  ${row.layer.padEnd(8)} [${row.outputShape.join(", ")}]  ${row.params}`);
       }
     }
@@ -244,7 +245,7 @@ function dryRunSteps(
     for (let i = 0; i < 2; i++) {
       const batch = it.next().value!;
       const t0 = performance.now();
-      const r = trainer.trainStep(batch.images, 1, batch.index);
+      const r = trainer.trainStep(batch.images, 1, batch.index, batch.labels);
       tf.dispose([batch.images, batch.labels]);
       out.log(
         `dry-run step ${r.step}: D ${r.dLoss.toFixed(4)} G ${r.gLoss?.toFixed(4) ?? "-"} ` +

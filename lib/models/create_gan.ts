@@ -4,7 +4,7 @@
  * @module
  */
 import { deriveSeed, Rng } from "../random.ts";
-import { dcgan, improvedGan } from "./dcgan.ts";
+import { conditionalDcgan, dcgan, improvedGan } from "./dcgan.ts";
 import { mlpGan } from "./mlp_gan.ts";
 import { defaultModelConfig, type ModelConfig, type ModelKind } from "./model_config.ts";
 import type { Gan } from "./network.ts";
@@ -22,6 +22,8 @@ export function createGan(config: ModelConfig, seed: number): Gan {
       return dcgan(config, rng);
     case "improved":
       return improvedGan(config, rng);
+    case "cdcgan":
+      return conditionalDcgan(config, rng);
     default:
       throw new Error(`unknown model '${(config as ModelConfig).kind}'`);
   }

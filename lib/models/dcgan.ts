@@ -33,6 +33,7 @@ import {
   leakyReluDropout2d,
   normalInit,
   ParamStore,
+  requireLabels,
 } from "./layers.ts";
 import type { ModelConfig } from "./model_config.ts";
 import type { Gan, LayerTrace, Network } from "./network.ts";
@@ -51,7 +52,7 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
   const store = new ParamStore();
   const g = config.ngf;
   const up: UpLayer[] = [
-    { inC: config.zDim, outC: g * 8, k: 4, stride: 1, pad: 0 }, // 1x1   -> 4x4
+    { inC: config.zDim + config.classes, outC: g * 8, k: 4, stride: 1, pad: 0 }, // 1x1 -> 4x4
     { inC: g * 8, outC: g * 4, k: 3, stride: 2, pad: 1 }, //       4x4   -> 7x7 (listing: k4)
     { inC: g * 4, outC: g * 2, k: 4, stride: 2, pad: 1 }, //       7x7   -> 14x14
     { inC: g * 2, outC: g, k: 4, stride: 2, pad: 1 }, //           14x14 -> 28x28
@@ -70,7 +71,10 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
   return {
     store,
     apply(z: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
-      let x = tf.reshape(z, [-1, 1, 1, config.zDim]) as tf.Tensor4D; // [b, 1, 1, 100]
+      const input = config.classes > 0 //                                   cdcgan: [z, one-hot]
+        ? tf.concat([z, requireLabels(ctx, z.shape[0], config.classes, "G")], 1)
+        : z;
+      let x = tf.reshape(input, [-1, 1, 1, up[0].inC]) as tf.Tensor4D; // [b, 1, 1, 100 (110)]
       layers.forEach((l, i) => {
         x = convTranspose2d(x, l.w as tf.Tensor4D, l.stride, l.pad);
         //                    [b,4,4,512] / [b,7,7,256] / [b,14,14,128] / [b,28,28,64]
@@ -89,7 +93,7 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
 export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: boolean): Network {
   const store = new ParamStore();
   const d = config.ndf;
-  const chans = [1, d, d * 2, d * 4];
+  const chans = [1 + config.classes, d, d * 2, d * 4]; // cdcgan: + one map per class
   const layers = chans.slice(1).map((outC, i) => ({
     w: store.param(
       `conv${i + 1}.weight`,
@@ -109,6 +113,12 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
     store,
     apply(images: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
       let x = images as tf.Tensor4D; //                                [b, 28, 28, 1]
+      if (config.classes > 0) {
+        const [b, h, w] = x.shape;
+        const y = requireLabels(ctx, b, config.classes, "D");
+        const maps = tf.tile(tf.reshape(y, [b, 1, 1, config.classes]), [1, h, w, 1]);
+        x = tf.concat([x, maps], 3) as tf.Tensor4D; //                                [b, 28, 28, 11]
+      }
       layers.forEach((l, i) => {
         x = conv2d(x, weight(l.w, i, ctx), 2, 1); //       [b,14,14,64] / [b,7,7,128] / [b,3,3,256]
         trace?.(`conv${i + 1}`, x);
@@ -134,6 +144,20 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
 
 /** The A.2 DCGAN. */
 export function dcgan(config: ModelConfig, rng: Rng): Gan {
+  return {
+    config,
+    generator: dcganGenerator(config, rng),
+    discriminator: dcganDiscriminator(config, rng, false),
+  };
+}
+
+/**
+ * The class-conditional DCGAN (`cdcgan`, not in the report): A.2's networks with the label as
+ * a one-hot vector appended to z (G's first layer takes 110 channels) and as one-hot maps
+ * appended to D's input (D's first layer takes 11).
+ */
+export function conditionalDcgan(config: ModelConfig, rng: Rng): Gan {
+  if (config.classes < 2) throw new Error(`cdcgan needs classes >= 2, got ${config.classes}`);
   return {
     config,
     generator: dcganGenerator(config, rng),

@@ -73,6 +73,27 @@ export interface ForwardContext {
    * gradient is differentiated once more (WGAN-GP's penalty); slower. Default false.
    */
   twiceDifferentiable?: boolean;
+  /** One-hot class labels `[b, classes]` for class-conditional networks (`cdcgan`). */
+  labels?: tf.Tensor2D;
+}
+
+/** `ctx.labels`, or an error naming the network that needs them. */
+export function requireLabels(
+  ctx: ForwardContext,
+  b: number,
+  classes: number,
+  what: string,
+): tf.Tensor2D {
+  const y = ctx.labels;
+  if (!y) {
+    throw new Error(
+      `${what} is class-conditional: pass one-hot labels [b, ${classes}] in ctx.labels`,
+    );
+  }
+  if (y.shape[0] !== b || y.shape[1] !== classes) {
+    throw new Error(`${what}: labels have shape [${y.shape}], expected [${b}, ${classes}]`);
+  }
+  return y;
 }
 
 /** A tensor of `shape` with entries ~ N(mean, std), drawn from `rng`. */

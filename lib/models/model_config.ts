@@ -4,11 +4,20 @@
  * @module
  */
 
-/** The report's three models: A.1 MLP GAN, A.2 DCGAN, A.3 improved conv GAN. */
-export type ModelKind = "mlp" | "dcgan" | "improved";
+/**
+ * The report's three models (A.1 MLP GAN, A.2 DCGAN, A.3 improved conv GAN) and, beyond the
+ * report, `cdcgan`: the DCGAN conditioned on the class label.
+ */
+export type ModelKind = "mlp" | "dcgan" | "improved" | "cdcgan";
 
-/** Every model kind, for validation and CLI usage text. */
+/** The report's model kinds (unconditional). */
 export const MODEL_KINDS: readonly ModelKind[] = ["mlp", "dcgan", "improved"];
+
+/** Every model kind, the class-conditional one included, for validation and CLI usage text. */
+export const ALL_MODEL_KINDS: readonly ModelKind[] = [...MODEL_KINDS, "cdcgan"];
+
+/** Classes of Fashion-MNIST, the conditional model's label count. */
+export const CLASS_COUNT = 10;
 
 /** Hyper-parameters of a generator/discriminator pair. */
 export interface ModelConfig {
@@ -35,12 +44,17 @@ export interface ModelConfig {
    * the report: false.
    */
   spectralNorm: boolean;
+  /**
+   * Class labels the networks are conditioned on (0: unconditional). `cdcgan`: 10, fed as a
+   * one-hot vector appended to z and as 10 one-hot maps appended to D's input channels.
+   */
+  classes: number;
 }
 
 /** The report's values (table 1, appendix A) for a model kind. */
 export function defaultModelConfig(kind: ModelKind): ModelConfig {
-  if (!MODEL_KINDS.includes(kind)) {
-    throw new Error(`unknown model '${kind}': expected one of ${MODEL_KINDS.join(", ")}`);
+  if (!ALL_MODEL_KINDS.includes(kind)) {
+    throw new Error(`unknown model '${kind}': expected one of ${ALL_MODEL_KINDS.join(", ")}`);
   }
   return {
     kind,
@@ -53,5 +67,6 @@ export function defaultModelConfig(kind: ModelKind): ModelConfig {
     bnEps: 1e-5,
     initStd: 0.02,
     spectralNorm: false,
+    classes: kind === "cdcgan" ? CLASS_COUNT : 0,
   };
 }

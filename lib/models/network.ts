@@ -44,9 +44,10 @@ export interface LayerSummary {
 
 /**
  * Runs `net` in evaluation mode on zeros of `inputShape` and lists every layer's output shape
- * and parameter count: shapes are measured, never typed by hand.
+ * and parameter count: shapes are measured, never typed by hand. A conditional network gets
+ * one-hot labels of class 0 (`classes` > 0).
  */
-export function summarize(net: Network, inputShape: number[]): LayerSummary[] {
+export function summarize(net: Network, inputShape: number[], classes = 0): LayerSummary[] {
   const rows: LayerSummary[] = [];
   const perLayer = new Map<string, number>();
   for (const [name, v] of net.store.params) {
@@ -54,7 +55,10 @@ export function summarize(net: Network, inputShape: number[]): LayerSummary[] {
     perLayer.set(layer, (perLayer.get(layer) ?? 0) + v.size);
   }
   tf.tidy(() => {
-    net.apply(tf.zeros(inputShape), { training: false }, (layer, out) => {
+    const labels = classes > 0
+      ? tf.oneHot(tf.zeros([inputShape[0]], "int32"), classes).toFloat() as tf.Tensor2D
+      : undefined;
+    net.apply(tf.zeros(inputShape), { training: false, labels }, (layer, out) => {
       rows.push({ layer, outputShape: out.shape, params: perLayer.get(layer) ?? 0 });
     });
   });

@@ -122,39 +122,72 @@ export class GanTrainer {
     return tf.tensor2d(this.rng.fillNormal(new Float32Array(n * z)), [n, z]);
   }
 
-  #ctx(): ForwardContext {
-    return { training: true, rng: this.rng };
+  #ctx(labels?: tf.Tensor2D): ForwardContext {
+    return { training: true, rng: this.rng, labels };
+  }
+
+  /** Whether the networks take class labels (`cdcgan`). */
+  get conditional(): boolean {
+    return this.config.model.classes > 0;
+  }
+
+  /** One-hot labels `[n, classes]` for class indices `classes` (for conditional models). */
+  oneHot(classes: ArrayLike<number> | tf.Tensor1D): tf.Tensor2D {
+    const k = this.config.model.classes;
+    return tf.tidy(() =>
+      tf.oneHot(
+        classes instanceof tf.Tensor ? classes.toInt() : tf.tensor1d(Array.from(classes), "int32"),
+        k,
+      ).toFloat()
+    ) as tf.Tensor2D;
+  }
+
+  /** Uniform random one-hot labels `[n, classes]` from the trainer's stream; null if unconditional. */
+  #randomLabels(n: number): tf.Tensor2D | undefined {
+    if (!this.conditional) return undefined;
+    const k = this.config.model.classes;
+    const u = this.rng.fillUniform(new Float32Array(n));
+    return this.oneHot(Array.from(u, (v) => Math.min(k - 1, Math.floor(v * k))));
   }
 
   /**
    * One D update on `real` images `[b, 28, 28, 1]` against a fresh fake batch. G's weights are
    * not touched (its BatchNorm running statistics are, as in PyTorch's training mode).
+   * Conditional models need `realLabels` (class indices `[b]`); fake images get random classes.
    */
   discriminatorStep(
     real: tf.Tensor4D,
+    realLabels?: tf.Tensor1D,
   ): { dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D } {
     const b = real.shape[0];
+    if (this.conditional && !realLabels) {
+      throw new Error(
+        `${this.config.model.kind} is class-conditional: the D step needs the batch's labels`,
+      );
+    }
+    const yReal = this.conditional ? this.oneHot(realLabels!) : undefined;
+    const yFake = this.#randomLabels(b);
     const z = this.noise(b);
-    const fake = tf.tidy(() => this.gan.generator.apply(z, this.#ctx()));
+    const fake = tf.tidy(() => this.gan.generator.apply(z, this.#ctx(yFake)));
     const D = this.gan.discriminator;
     let stats: tf.Tensor | undefined;
     const loss = this.config.loss;
     const mix = loss === "wgan-gp" ? tf.tensor1d(this.rng.fillUniform(new Float32Array(b))) : null;
     const { value, grads } = tf.variableGrads(() => {
-      const logitReal = D.apply(real, this.#ctx());
-      const logitFake = D.apply(fake, this.#ctx());
+      const logitReal = D.apply(real, this.#ctx(yReal));
+      const logitFake = D.apply(fake, this.#ctx(yFake));
       const shown = (t: tf.Tensor) => tf.mean(loss === "bce" ? tf.sigmoid(t) : t);
       stats = tf.keep(tf.stack([shown(logitReal), shown(logitFake)]));
       const dLoss = discriminatorLoss(loss, logitReal, logitFake, this.config);
       if (!mix) return dLoss;
-      // composite ops (differentiable twice); running statistics left to the loss's passes
+      // composite ops (differentiable twice); running statistics left to the loss's passes;
+      // a conditional critic sees the real images' labels at the mixed points
       const critic = (x: tf.Tensor) =>
-        D.apply(x, { ...this.#ctx(), updateStats: false, twiceDifferentiable: true });
+        D.apply(x, { ...this.#ctx(yReal), updateStats: false, twiceDifferentiable: true });
       const penalty = gradientPenalty(critic, real, fake, mix);
       return tf.add(dLoss, tf.mul(penalty, this.config.gpWeight)) as tf.Scalar;
     }, [...D.store.params.values()]);
-    fake.dispose();
-    mix?.dispose();
+    tf.dispose([fake, ...(mix ? [mix] : []), ...(yReal ? [yReal] : []), ...(yFake ? [yFake] : [])]);
     const [dLoss, dReal, dFake] = readAndDispose(value, stats!);
     try {
       if (!Number.isFinite(dLoss)) throw new NonFiniteLossError(this.step + 1, "D", dLoss);
@@ -195,21 +228,24 @@ export class GanTrainer {
 
   /**
    * One G update: G's images scored by D against `generatorLabel`. D's weights are not touched
-   * (its BatchNorm running statistics are). Uses `z` when given, else fresh noise.
+   * (its BatchNorm running statistics are). Uses `z` when given, else fresh noise; a
+   * conditional G draws random classes, which D then sees with the images.
    */
   generatorStep(batchSize: number, z?: tf.Tensor2D): { gLoss: number } {
+    const y = this.#randomLabels(batchSize);
     const noise = z ?? this.noise(batchSize);
     const G = this.gan.generator, D = this.gan.discriminator;
     const { value, grads } = tf.variableGrads(
       () =>
         generatorLoss(
           this.config.loss,
-          D.apply(G.apply(noise, this.#ctx()), this.#ctx()),
+          D.apply(G.apply(noise, this.#ctx(y)), this.#ctx(y)),
           this.config,
         ),
       [...G.store.params.values()],
     );
     if (!z) noise.dispose();
+    y?.dispose();
     const [gLoss] = readAndDispose(value);
     try {
       if (!Number.isFinite(gLoss)) throw new NonFiniteLossError(this.step + 1, "G", gLoss);
@@ -224,9 +260,15 @@ export class GanTrainer {
   /**
    * One step of the report's loop on a batch: the D step, then the G step when
    * `batchIndex % gEvery == 0`. Returns the step's record; the batch stays the caller's.
+   * `labels` (class indices `[b]`) are needed by conditional models only.
    */
-  trainStep(images: tf.Tensor4D, epoch: number, batchIndex: number): StepRecord {
-    const d = this.discriminatorStep(images);
+  trainStep(
+    images: tf.Tensor4D,
+    epoch: number,
+    batchIndex: number,
+    labels?: tf.Tensor1D,
+  ): StepRecord {
+    const d = this.discriminatorStep(images, labels);
     let gLoss: number | null = null;
     try {
       if (batchIndex % this.config.gEvery === 0) {
@@ -250,18 +292,27 @@ export class GanTrainer {
 
   /**
    * Images `[n, 28, 28, 1]` in [-1, 1] from latent vectors `z`, in the given BatchNorm mode,
-   * from the EMA generator when there is one, else from G.
+   * from the EMA generator when there is one, else from G. A conditional G draws class
+   * `classes[i]` for image i (default {@link balancedClasses}: for 100 images, 10 rows of 10).
    */
-  generate(z: tf.Tensor2D, mode: "eval" | "train" = "eval"): tf.Tensor4D {
+  generate(
+    z: tf.Tensor2D,
+    mode: "eval" | "train" = "eval",
+    classes?: ArrayLike<number>,
+  ): tf.Tensor4D {
     const G = this.emaGenerator ?? this.gan.generator;
-    return tf.tidy(() =>
-      G.apply(
+    const n = z.shape[0];
+    return tf.tidy(() => {
+      const labels = this.conditional
+        ? this.oneHot(classes ?? balancedClasses(n, this.config.model.classes))
+        : undefined;
+      return G.apply(
         z,
         mode === "eval"
-          ? { training: false }
-          : { training: true, rng: new Rng(1), updateStats: false },
-      )
-    ) as tf.Tensor4D;
+          ? { training: false, labels }
+          : { training: true, rng: new Rng(1), updateStats: false, labels },
+      );
+    }) as tf.Tensor4D;
   }
 
   /** Every tensor of the trainer's state, by checkpoint name (not copies). */
@@ -334,4 +385,12 @@ function readAndDispose(loss: tf.Scalar, stats?: tf.Tensor): number[] {
   const values = Array.from(all.dataSync());
   tf.dispose([all, loss, ...(stats ? [stats] : [])]);
   return values;
+}
+
+/**
+ * Class indices for `n` images spread evenly over `classes` in contiguous runs:
+ * floor(i * classes / n) (100 images: ten of class 0, then ten of class 1, ...).
+ */
+export function balancedClasses(n: number, classes: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => Math.floor((i * classes) / n));
 }

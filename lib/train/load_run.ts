@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint } from "./checkpoint.ts";
-import { GanTrainer, type TrainerMeta } from "./gan_trainer.ts";
+import { balancedClasses, GanTrainer, type TrainerMeta } from "./gan_trainer.ts";
 import { runPaths } from "./run.ts";
 import { withTrainDefaults } from "./train_config.ts";
 import { Rng } from "../random.ts";
@@ -38,23 +38,40 @@ export function loadRun(dir: string): GanTrainer {
 
 /**
  * Generates `n` images from `trainer`'s G in evaluation mode, as float32 `[n, 28, 28]` values
- * in [0, 1], batch by batch (`batchSize` at a time) from noise seeded by `seed`.
+ * in [0, 1], batch by batch (`batchSize` at a time) from noise seeded by `seed`. A conditional
+ * G draws class `classOf` for every image when given, else the classes in equal contiguous
+ * runs ({@link balancedClasses} over all `n`).
  */
 export function sampleImages(
   trainer: GanTrainer,
   n: number,
   seed: number,
   batchSize = 256,
+  classOf?: number,
 ): Float32Array {
   const out = new Float32Array(n * 784);
   const z = trainer.config.model.zDim;
+  const k = trainer.config.model.classes;
+  if (
+    classOf !== undefined && !(k > 0 && Number.isInteger(classOf) && classOf >= 0 && classOf < k)
+  ) {
+    throw new Error(
+      k > 0
+        ? `class ${classOf} is not one of 0..${k - 1}`
+        : `${trainer.config.model.kind} is not class-conditional: it cannot sample a given class`,
+    );
+  }
+  const classes = k > 0
+    ? (classOf !== undefined ? new Int32Array(n).fill(classOf) : balancedClasses(n, k))
+    : undefined;
   const rng = new Rng(seed);
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const values = readTidy(() => {
       const noise = tf.tensor2d(rng.fillNormal(new Float32Array(b * z)), [b, z]);
+      const y = classes?.subarray(start, start + b);
       // [-1, 1] -> [0, 1]
-      return tf.div(tf.add(trainer.generate(noise, "eval"), 1), 2);
+      return tf.div(tf.add(trainer.generate(noise, "eval", y), 1), 2);
     });
     out.set(values, start * 784);
   }

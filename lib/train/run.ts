@@ -312,7 +312,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       ) {
         let record: StepRecord;
         try {
-          record = trainer.trainStep(batch.images, epoch, batch.index);
+          record = trainer.trainStep(batch.images, epoch, batch.index, batch.labels);
         } finally {
           batch.images.dispose();
           batch.labels.dispose();

@@ -57,7 +57,7 @@ export interface TrainConfig {
    * fresh noise (report A.4 does). A deviation from the report, so false by default.
    */
   reuseFakeForG: boolean;
-  /** Number of fixed latent vectors for comparable sample grids (an 8x8 grid). */
+  /** Number of fixed latent vectors for comparable sample grids (an 8x8 grid; cdcgan 10x10). */
   fixedNoiseCount: number;
   /** Write a checkpoint every this many steps (and at every epoch end); 0: only epoch ends. */
   checkpointEvery: number;
@@ -107,7 +107,7 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     gpWeight: 10,
     emaDecay: 0,
     reuseFakeForG: false,
-    fixedNoiseCount: 64,
+    fixedNoiseCount: kind === "cdcgan" ? 100 : 64, // cdcgan: a 10x10 grid, one row per class
     checkpointEvery: 500,
     sampleEvery: 1,
     sampleEverySteps: 0,

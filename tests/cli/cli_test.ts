@@ -33,7 +33,7 @@ Deno.test("an unknown flag is a usage error with exit status 2", async () => {
   const r = await cli("train.ts", "--model", "mlp", "--bogus");
   assert.equal(r.code, 2);
   assert.match(r.err, /error: Unknown option '--bogus'/);
-  assert.match(r.err, /usage: deno task train --model mlp\|dcgan\|improved --out DIR/);
+  assert.match(r.err, /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan --out DIR/);
 });
 
 Deno.test("bad flag values are named in the error", async () => {
