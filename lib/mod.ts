@@ -38,6 +38,7 @@ export * from "./eval/npy.ts";
 export * from "./eval/quality.ts";
 export * from "./eval/run_summary.ts";
 export * from "./eval/table2.ts";
+export * from "./eval/leaderboard.ts";
 // figures
 export * from "./viz/image_grid.ts";
 export * from "./viz/loss_plot.ts";
