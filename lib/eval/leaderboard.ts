@@ -153,3 +153,24 @@ export function leaderboardMarkdown(results: readonly LeaderboardResult[]): stri
   });
   return [...head, ...rows].join("\n");
 }
+
+/** Leaderboard results as display records (for `console.table` in a notebook). */
+export function leaderboardDisplay(
+  results: readonly LeaderboardResult[],
+): Record<string, string>[] {
+  return leaderboardMarkdown(results).split("\n").slice(2).map((line) => {
+    const [model, steps, sPerStep, fid, is, precision, recall, entropy, least, accuracy, notes] =
+      line.split("|").slice(1, -1).map((c) => c.trim());
+    return {
+      model,
+      steps,
+      "s/step": sPerStep,
+      FID: fid,
+      IS: is,
+      "precision / recall": `${precision} / ${recall}`,
+      "class entropy / least class": `${entropy} / ${least}`,
+      "class accuracy": accuracy,
+      notes,
+    };
+  });
+}
