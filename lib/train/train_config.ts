@@ -78,8 +78,9 @@ export interface TrainConfig {
   /** Also score FID every this many steps (0: off); short runs use it for quality curves. */
   evalEverySteps: number;
   /**
-   * Images generated for each FID during training. 2,000: about 3 s per score on wasm, and
-   * the judge-space FID of 2,000 real images is within 0.1 of 10,000's (measured).
+   * Images generated for each FID during training. 2,000: about 1 s per score for the MLP GAN
+   * and 12 s for the DCGAN on wasm (sampling dominates). FID is biased upwards at small n
+   * (real images: 1.61 at 2,000, 0.50 at 10,000; docs/metrics.md), so compare equal n only.
    */
   evalSamples: number;
 }
