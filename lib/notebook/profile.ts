@@ -4,7 +4,8 @@
  * - `full`: the report's setup (50 epochs; section 3.3). About 1.5 hours for the MLP GAN and
  *   a day per conv GAN on a 2-core machine.
  * - `quick`: a budget in which all four notebooks finish in well under an hour on a 2-core
- *   machine (about 25 minutes of training): MLP 3 epochs, DCGAN 400 steps, improved 200 steps.
+ *   machine (about 25 minutes of training): MLP 3 epochs, DCGAN 400 steps, improved and
+ *   class-conditional DCGAN 200 steps each.
  * - `smoke`: a few steps each, to check that every cell runs (CI).
  *
  * @module
@@ -49,7 +50,7 @@ export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
     config.evalEverySteps = 469; // every half epoch
   } else {
     config.epochs = 1;
-    config.maxSteps = kind === "dcgan" ? 400 : 200; // ~1.5 s/step: about 10 and 5 minutes
+    config.maxSteps = kind === "dcgan" ? 400 : 200; // ~1.3 s/step: about 9 and 4.5 minutes
     config.sampleEverySteps = kind === "dcgan" ? 100 : 50;
     config.evalEverySteps = 50;
   }
