@@ -186,3 +186,30 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "a class-conditional variant trains through the CLI and samples one class on request",
+  ignore: !haveReal,
+  async fn() {
+    const out = path.join(fs.mkdtempSync("/tmp/cli-"), "c");
+    let r = await cli(
+      "train.ts",
+      ...["--model", "cdcgan", "--loss", "hinge", "--spectral-norm", "--ema", "0.9"],
+      ...["--out", out, "--batch-size", "8", "--steps", "2"],
+    );
+    assert.equal(r.code, 0, r.err);
+    const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
+    assert.deepEqual(
+      [config.model.kind, config.loss, config.model.spectralNorm, config.emaDecay],
+      ["cdcgan", "hinge", true, 0.9],
+    );
+    const npy = path.join(out, "sneakers.npy");
+    r = await cli("sample.ts", "--run", out, "--n", "4", "--class", "7", "--out", npy);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /wrote 4 images of cdcgan \(step 2, class 7\)/);
+    assert.deepEqual(decodeNpy(fs.readFileSync(npy), npy).shape, [4, 28, 28]);
+    r = await cli("sample.ts", "--run", out, "--n", "4", "--class", "12", "--out", npy);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--class expects a class 0..9, got '12'/);
+  },
+});
