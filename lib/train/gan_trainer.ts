@@ -142,7 +142,7 @@ export class GanTrainer {
     ) as tf.Tensor2D;
   }
 
-  /** Uniform random one-hot labels `[n, classes]` from the trainer's stream; null if unconditional. */
+  /** Uniform random one-hot labels `[n, classes]` from the trainer's stream; undefined if unconditional. */
   #randomLabels(n: number): tf.Tensor2D | undefined {
     if (!this.conditional) return undefined;
     const k = this.config.model.classes;
