@@ -41,7 +41,7 @@ Deno.test("bad flag values are named in the error", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--epochs expects an integer >= 1, got 'zero'/);
   r = await cli("train.ts", "--model", "gan9", "--out", "/tmp/x");
-  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved, got 'gan9'/);
+  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved\|cdcgan, got 'gan9'/);
   r = await cli("train.ts", "--out", "/tmp/x");
   assert.match(r.err, /--model is required/);
   r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--backend", "gpu");
