@@ -24,7 +24,7 @@ import { loadRun, sampleImages } from "../train/load_run.ts";
 import { trainRun } from "../train/run.ts";
 import { backendFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
 import { formatDuration } from "./progress_line.ts";
-import { configFromFlags } from "./train.ts";
+import { configFromFlags, TRAIN_FLAGS } from "./train.ts";
 
 const USAGE = `usage: deno task leaderboard [options]
 
@@ -96,14 +96,7 @@ async function main(): Promise<void> {
       }
       fs.rmSync(dir, { recursive: true, force: true });
       const config = configFromFlags(
-        parseFlags([...entry.flags, "--steps", String(steps)], {
-          model: { type: "string" },
-          loss: { type: "string" },
-          "n-critic": { type: "string" },
-          ema: { type: "string" },
-          "spectral-norm": { type: "boolean" },
-          steps: { type: "string" },
-        }),
+        parseFlags([...entry.flags, "--steps", String(steps)], TRAIN_FLAGS),
       );
       console.log(`${entry.name}: ${commands.train}`);
       const run = await trainRun({ outDir: dir, config, train: data.train });

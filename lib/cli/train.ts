@@ -58,6 +58,36 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved|cdcgan --out DI
   --dry-run             build, load data, run two steps, print shapes and losses; write nothing
   -h, --help            this text`;
 
+/** The flags of `deno task train` (also how the leaderboard reads its rows' flags). */
+export const TRAIN_FLAGS = {
+  model: { type: "string" },
+  out: { type: "string" },
+  epochs: { type: "string" },
+  steps: { type: "string" },
+  "batch-size": { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  resume: { type: "boolean" },
+  "sample-every": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  "eval-every": { type: "string" },
+  "eval-every-steps": { type: "string" },
+  "eval-samples": { type: "string" },
+  loss: { type: "string" },
+  "n-critic": { type: "string" },
+  "lr-g": { type: "string" },
+  "lr-d": { type: "string" },
+  ema: { type: "string" },
+  clip: { type: "string" },
+  "spectral-norm": { type: "boolean" },
+  "gp-weight": { type: "string" },
+  judge: { type: "string" },
+  "data-dir": { type: "string" },
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Parameters<typeof parseFlags>[1];
+
 /** Builds the run's config from parsed flags. */
 export function configFromFlags(flags: Record<string, string | boolean | undefined>): TrainConfig {
   if (flags.model === undefined) throw new UsageError("--model is required");
@@ -101,34 +131,7 @@ export function configFromFlags(flags: Record<string, string | boolean | undefin
 }
 
 async function main(): Promise<number> {
-  const flags = parseFlags(Deno.args, {
-    model: { type: "string" },
-    out: { type: "string" },
-    epochs: { type: "string" },
-    steps: { type: "string" },
-    "batch-size": { type: "string" },
-    seed: { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    resume: { type: "boolean" },
-    "sample-every": { type: "string" },
-    "checkpoint-every": { type: "string" },
-    "eval-every": { type: "string" },
-    "eval-every-steps": { type: "string" },
-    "eval-samples": { type: "string" },
-    loss: { type: "string" },
-    "n-critic": { type: "string" },
-    "lr-g": { type: "string" },
-    "lr-d": { type: "string" },
-    ema: { type: "string" },
-    clip: { type: "string" },
-    "spectral-norm": { type: "boolean" },
-    "gp-weight": { type: "string" },
-    judge: { type: "string" },
-    "data-dir": { type: "string" },
-    "dry-run": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const flags = parseFlags(Deno.args, TRAIN_FLAGS);
   if (flags.help) {
     console.log(USAGE);
     return 0;

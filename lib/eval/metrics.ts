@@ -273,17 +273,18 @@ export interface PrecisionRecall {
  * Improved precision and recall (Kynkäänniemi et al. 2019): each set's manifold is the union
  * of balls around its samples reaching their k-th nearest neighbour; precision is the share of
  * generated samples inside the real manifold, recall the share of real samples inside the
- * generated one. The paper's k = 3 is the default.
+ * generated one. The paper's k = 3 is the default. `realRadii`, when given, are
+ * `kthNeighbourRadii(real, dim, k)` computed before (a fixed real set is scored against often).
  */
 export function precisionRecall(
   real: Float32Array,
   fake: Float32Array,
   dim: number,
   k = 3,
+  realRadii: Float32Array = kthNeighbourRadii(real, dim, k),
 ): PrecisionRecall {
   const nReal = checkRows(real, dim, "precisionRecall (real)");
   const nFake = checkRows(fake, dim, "precisionRecall (fake)");
-  const realRadii = kthNeighbourRadii(real, dim, k);
   const fakeRadii = kthNeighbourRadii(fake, dim, k);
   let inReal = 0;
   const realCovered = new Uint8Array(nReal);

@@ -20,6 +20,7 @@ import {
   frechetDistance,
   type Gaussian,
   inceptionScore,
+  kthNeighbourRadii,
   nearestDistances,
   precisionRecall,
 } from "./metrics.ts";
@@ -115,6 +116,7 @@ export class QualityJudge {
   readonly #testGaussian: Gaussian;
   readonly #accuracy: number;
   #testToTrain?: Float32Array;
+  #testRadii?: Float32Array;
 
   /** Runs the judge over the test split once. */
   constructor(
@@ -168,7 +170,15 @@ export class QualityJudge {
     const out = this.judge.outputs(images);
     const d = out.featureDim;
     const coverage = classCoverage(out.probs);
-    const pr = precisionRecall(this.#test.features, out.features, d, this.config.k);
+    // the test set's k-NN radii are the same for every scored set: computed once
+    this.#testRadii ??= kthNeighbourRadii(this.#test.features, d, this.config.k);
+    const pr = precisionRecall(
+      this.#test.features,
+      out.features,
+      d,
+      this.config.k,
+      this.#testRadii,
+    );
     return {
       n: out.n,
       fid: frechetDistance(fitGaussian(out.features, d), this.#testGaussian),

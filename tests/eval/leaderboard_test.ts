@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configFromFlags } from "../../lib/cli/train.ts";
+import { configFromFlags, TRAIN_FLAGS } from "../../lib/cli/train.ts";
 import { parseFlags } from "../../lib/cli/args.ts";
 import {
   LEADERBOARD,
@@ -12,14 +12,7 @@ import {
 Deno.test("every leaderboard row has a unique name and flags the train command accepts", () => {
   assert.equal(new Set(LEADERBOARD.map((e) => e.name)).size, LEADERBOARD.length);
   for (const e of LEADERBOARD) {
-    const flags = parseFlags(e.flags, {
-      model: { type: "string" },
-      loss: { type: "string" },
-      "n-critic": { type: "string" },
-      ema: { type: "string" },
-      "spectral-norm": { type: "boolean" },
-    });
-    const config = configFromFlags(flags);
+    const config = configFromFlags(parseFlags(e.flags, TRAIN_FLAGS));
     assert.equal(config.model.kind === "mlp" ? "mlp" : "conv", e.family, e.name);
   }
 });
