@@ -51,3 +51,5 @@ export * from "./notebook/profile.ts";
 export * from "./notebook/ensure_run.ts";
 export * from "./notebook/samples.ts";
 export * from "./notebook/setup.ts";
+export * from "./notebook/report_summary.ts";
+export * from "./notebook/report_index.ts";

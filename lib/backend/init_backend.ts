@@ -1,6 +1,7 @@
 /**
- * Choosing the TensorFlow.js backend: `tensorflow` (native, optional), `wasm` (embedded
- * default) or `cpu` (pure JS, last resort).
+ * Choosing the TensorFlow.js backend: `tensorflow` (tfjs-node, optional), `native` (oneDNN
+ * through FFI over wasm, the default where `libdnnl2` is installed), `wasm` (embedded) or `cpu`
+ * (pure JS, last resort).
  *
  * - `tensorflow` comes from `@tensorflow/tfjs-node`, which is never a dependency of this
  *   project: its install script downloads libtensorflow, which is impossible on offline
@@ -8,6 +9,9 @@
  *   picks it up through a dynamic import that is allowed to fail.
  * - `wasm` loads the SIMD build shipped inside the installed `@tensorflow/tfjs-backend-wasm`
  *   package (no network), then registers this project's training kernels on it.
+ * - `native` is the wasm backend with its heavy training kernels (convolutions and both of
+ *   their gradients, every matrix product) replaced by oneDNN's, called through `Deno.dlopen`
+ *   on the tensors' wasm-heap memory in place (`native/`). It needs Debian's `libdnnl2`.
  * - `cpu` always works but is far too slow to train the conv models.
  *
  * @module
@@ -17,21 +21,28 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as fs from "node:fs";
+import { describeNativeEngine, startNativeEngine } from "./native/engine.ts";
 import { registerWasmTrainingKernels } from "./wasm/register.ts";
 import { initWasmThreaded, MAX_WASM_THREADS } from "./wasm/threads.ts";
 
 /** A backend this project can run on. */
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "native" | "wasm" | "cpu";
 
 /** What {@link initBackend} may be asked for: a backend, or `auto` to pick the best. */
 export type BackendChoice = "auto" | BackendName;
 
 /** The backend choices, in `auto`'s order of preference. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
+export const BACKEND_CHOICES: readonly BackendChoice[] = [
+  "auto",
+  "tensorflow",
+  "native",
+  "wasm",
+  "cpu",
+];
 
 /** Options for {@link initBackend}. */
 export interface BackendOptions {
-  /** Which backend to use. Default `auto`: tensorflow, then wasm, then cpu. */
+  /** Which backend to use. Default `auto`: tensorflow, then native, then wasm, then cpu. */
   backend?: BackendChoice;
   /**
    * Register this project's wasm training kernels (Conv2DBackpropFilter and faster conv and
@@ -43,9 +54,15 @@ export interface BackendOptions {
    * More loads tfjs's threaded SIMD build (`wasm/threads.ts`), about 1.7-2x faster conv and
    * matmul on 2 idle cores but slower when the cores are busy. The first wasm
    * initialisation in a process fixes the count; later calls reuse that backend. When threads
-   * cannot start, wasm runs single-threaded and the report says why.
+   * cannot start, wasm runs single-threaded and the report says why. The native engine's
+   * OpenMP pool gets the same count.
    */
   threads?: number;
+  /**
+   * oneDNN's library file for the native engine. Default: `libdnnl.so.2`, then `libdnnl.so`
+   * (Debian's `libdnnl2`). Tests name a missing file to check the fallback to wasm.
+   */
+  nativeLibrary?: string;
 }
 
 /** What {@link initBackend} chose and why the others were passed over. */
@@ -54,7 +71,7 @@ export interface BackendReport {
   name: BackendName;
   /** Extra facts about it (e.g. `SIMD`, threads, the kernel pack). */
   detail: string;
-  /** Threads the backend computes with (1 for cpu; the pool size for wasm). */
+  /** Threads the backend computes with (1 for cpu; the pool size for wasm and native). */
   threads: number;
   /** Backends tried before it and the reason each was skipped. */
   skipped: { name: BackendName; reason: string }[];
@@ -116,6 +133,15 @@ async function tryWasm(registerKernels: boolean, threads: number): Promise<strin
     `training kernels ${registerKernels ? "registered" : "off (stock)"}`;
 }
 
+async function tryNative(
+  threads: number,
+  library: string | undefined,
+): Promise<{ detail: string; threads: number }> {
+  const wasm = await tryWasm(true, threads);
+  const engine = startNativeEngine({ threads, library });
+  return { detail: `${describeNativeEngine(engine)} over wasm (${wasm})`, threads: engine.threads };
+}
+
 async function tryCpu(): Promise<void> {
   if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend failed to initialise");
 }
@@ -136,17 +162,25 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
   tf.enableProdMode();
-  const order: BackendName[] = choice === "auto" ? ["tensorflow", "wasm", "cpu"] : [choice];
+  const order: BackendName[] = choice === "auto"
+    ? ["tensorflow", "native", "wasm", "cpu"]
+    : [choice];
   const skipped: BackendReport["skipped"] = [];
   for (const name of order) {
     try {
-      let detail = "";
+      let detail = "", nativeThreads = 1;
       if (name === "tensorflow") await tryTensorflow();
-      else if (name === "wasm") {
+      else if (name === "native") {
+        ({ detail, threads: nativeThreads } = await tryNative(
+          options.threads ?? 1,
+          options.nativeLibrary,
+        ));
+      } else if (name === "wasm") {
         detail = await tryWasm(options.wasmTrainingKernels ?? true, options.threads ?? 1);
       } else await tryCpu();
       await tf.ready();
-      return { name, detail, skipped, threads: name === "wasm" ? getThreadsCount() : 1 };
+      const threads = name === "wasm" ? getThreadsCount() : name === "native" ? nativeThreads : 1;
+      return { name, detail, skipped, threads };
     } catch (err) {
       if (choice !== "auto") throw new Error(`backend '${name}' is unavailable: ${firstLine(err)}`);
       skipped.push({ name, reason: firstLine(err) });

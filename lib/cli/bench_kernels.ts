@@ -1,7 +1,8 @@
 /**
  * `deno task bench --kernels`: GFLOP/s of every conv and matmul shape of the MLP GAN and the
- * DCGAN (batch 64), stock tfjs-backend-wasm kernels versus this project's training-kernel
- * pack, as markdown tables (median of several runs after a warm-up).
+ * DCGAN (batch 64): stock tfjs-backend-wasm kernels, this project's training-kernel pack, and
+ * the native engine's (oneDNN) when it runs (`--backend native` or auto), as markdown tables
+ * (median of several runs after a warm-up).
  *
  * FLOPs counted: 2 * N * OH * OW * Co * kh * kw * Ci for conv2d and both of its gradients
  * (same arithmetic), 2 * M * K * N for matmuls.
@@ -13,6 +14,7 @@ import { type BackendWasm, getThreadsCount } from "@tensorflow/tfjs-backend-wasm
 import { CONV_CASES } from "../backend/wasm/conv_cases.ts";
 import { type MatMulStrategy, setMatMulStrategy } from "../backend/wasm/batch_mat_mul.ts";
 import { stockKernel } from "../backend/wasm/wasm_util.ts";
+import { replacedKernel } from "../backend/native/kernels.ts";
 
 /**
  * Prints the kernel tables through `log`. The wasm backend with the pack must be active.
@@ -53,8 +55,21 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
     return times[Math.floor(times.length / 2)];
   }
 
+  /** The kernel of one engine; null for native when it does not run. */
+  function kernelOf(name: string, engine: "stock" | "pack" | "native"): tf.KernelFunc | null {
+    if (engine === "stock") return stockKernel(name);
+    const replaced = replacedKernel(name);
+    if (engine === "pack") return replaced ?? tf.getKernel(name, "wasm")!.kernelFunc;
+    return replaced ? tf.getKernel(name, "wasm")!.kernelFunc : null;
+  }
   function kernel(name: string, stock: boolean): tf.KernelFunc {
-    return stock ? stockKernel(name) : tf.getKernel(name, "wasm")!.kernelFunc;
+    return kernelOf(name, stock ? "stock" : "pack")!;
+  }
+  const haveNative = replacedKernel("Conv2D") !== null;
+  /** GFLOP/s of the native kernel `name` on `args`, or "-" when native does not run. */
+  function nativeGf(name: string, args: Parameters<tf.KernelFunc>[0], flops: number): string {
+    const f = kernelOf(name, "native");
+    return f ? gf(flops, timeMs(() => f(args) as tf.TensorInfo)) : "-";
   }
 
   function gf(flops: number, ms: number): string {
@@ -67,11 +82,12 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
     )}\n`,
   );
 
+  console.log(`native engine: ${haveNative ? "on" : "off (its columns show -)"}\n`);
   console.log("## Convolutions (batch 64), GFLOP/s\n");
   console.log(
-    "| layer | fwd Conv2D (stock) | BackpropFilter stock | BackpropFilter pack | BackpropInput stock | BackpropInput pack | speed-up (input) |",
+    "| layer | fwd Conv2D (stock) | fwd native | BackpropFilter stock | BackpropFilter pack | BackpropFilter native | BackpropInput stock | BackpropInput pack | BackpropInput native |",
   );
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const c of CONV_CASES.filter((c) => c.gan)) {
     const info = tf.backend_util.computeConv2DInfo(
       c.x,
@@ -97,6 +113,27 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
       dataFormat: "NHWC",
       inputShape: c.x,
     } as unknown as tf.NamedAttrMap;
+    const fwdAttrs = {
+      strides: c.s,
+      pad: c.pad,
+      dataFormat: "NHWC",
+      dilations: 1,
+    } as unknown as tf.NamedAttrMap;
+    const fwdNative = nativeGf(
+      "Conv2D",
+      { inputs: { x, filter: f }, backend, attrs: fwdAttrs },
+      flops,
+    );
+    const bfNative = nativeGf(
+      "Conv2DBackpropFilter",
+      { inputs: { x, dy }, backend, attrs: attrsF },
+      flops,
+    );
+    const biNative = nativeGf(
+      "Conv2DBackpropInput",
+      { inputs: { dy, filter: f }, backend, attrs: attrsI },
+      flops,
+    );
     const fwd = timeMs(() =>
       kernel("Conv2D", false)({
         inputs: { x, filter: f },
@@ -131,18 +168,18 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
       }) as tf.TensorInfo
     );
     console.log(
-      `| ${c.name} | ${gf(flops, fwd)} | n/a (not registered) | ${gf(flops, bfPack)} | ${
-        gf(flops, biStock)
-      } | ${gf(flops, biPack)} | ${(biStock / biPack).toFixed(1)}x |`,
+      `| ${c.name} | ${gf(flops, fwd)} | ${fwdNative} | n/a (not registered) | ${
+        gf(flops, bfPack)
+      } | ${bfNative} | ${gf(flops, biStock)} | ${gf(flops, biPack)} | ${biNative} |`,
     );
     tf.dispose([x, f, dy]);
   }
 
   console.log("\n## MLP matmuls (batch 64), GFLOP/s\n");
   console.log(
-    "| layer | op | stock BatchMatMul | pack (auto) | pack materialize | pack C^T=B^T A^T |",
+    "| layer | op | stock BatchMatMul | pack (auto) | pack materialize | pack C^T=B^T A^T | native |",
   );
-  console.log("|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|");
   const dims = [
     [100, 256],
     [256, 512],
@@ -182,10 +219,15 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
       }
       setMatMulStrategy("auto");
       const transposed = ta || tb;
+      const native = nativeGf("BatchMatMul", {
+        inputs: { a, b },
+        backend,
+        attrs: { transposeA: ta, transposeB: tb },
+      }, flops);
       console.log(
         `| ${din}->${dout} | ${label} | ${gf(flops, stockMs)} | ${gf(flops, res.auto)} | ${
           transposed ? gf(flops, res.materialize) : "-"
-        } | ${transposed ? gf(flops, res.transposedProduct) : "-"} |`,
+        } | ${transposed ? gf(flops, res.transposedProduct) : "-"} | ${native} |`,
       );
     }
     // _FusedMatMul: forward with bias + relu, and a transposed variant.
@@ -214,8 +256,13 @@ export async function runKernelBench(log: (line: string) => void, quick = false)
       const flops = 2 * m * din * dout;
       const s = timeMs(run(true));
       const p = timeMs(run(false));
+      const native = nativeGf("_FusedMatMul", {
+        inputs: { a: a3, b: b3, bias: bb },
+        backend,
+        attrs: { transposeA: ta, transposeB: tb, activation: act, leakyreluAlpha: 0.2 },
+      }, flops);
       console.log(
-        `| ${din}->${dout} | ${label} | ${gf(flops, s)} | ${gf(flops, p)} | - | - |`,
+        `| ${din}->${dout} | ${label} | ${gf(flops, s)} | ${gf(flops, p)} | - | - | ${native} |`,
       );
       if (bb !== bias) bb.dispose();
       tf.dispose([a3, b3]);

@@ -32,8 +32,8 @@ FID, IS analogue, precision/recall (k=3), class coverage and a memorisation chec
   --json          print one JSON line instead of the table
   --judge FILE    judge file (default assets/judge/fashion_judge.ckpt; trained when missing)
   --data-dir DIR  directory holding the Fashion-MNIST IDX files
-  --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)`;
+  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N     threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)`;
 
 /** One row of the printed table: label, value, and the floor's value when asked for. */
 function rows(s: QualityScores): [string, string][] {

@@ -21,8 +21,8 @@ the file is missing or --retrain is given.
   --epochs N      training epochs (default ${defaultJudgeConfig().epochs})
   --seed N        training seed (default 0)
   --data-dir DIR  directory holding the Fashion-MNIST IDX files
-  --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)`;
+  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N     threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)`;
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {

@@ -37,8 +37,8 @@ writes results.json and results.md into --out. Rows already scored there are kep
   --conv-steps N     steps for each conv row (default 200)
   --n N              samples scored per row (default 5000)
   --only A,B         only these rows (names: ${LEADERBOARD.map((e) => e.name).join(", ")})
-  --backend NAME     auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N        wasm threads, 1..8 (default $GAN_THREADS or the CPU count)
+  --backend NAME     auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N        threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)
   --data-dir DIR     directory holding the Fashion-MNIST IDX files`;
 
 function writeAtomic(file: string, text: string): void {

@@ -1,11 +1,17 @@
 /**
  * `deno task report`: executes the four notebooks in order with a profile (`--profile`, else
  * `GAN_PROFILE`, else quick) through Jupyter's nbconvert and the Deno kernel, and writes
- * `report/NN-name.html` (and the executed `.ipynb`) plus `report/index.html` linking them.
+ * `report/NN-name.html` (and the executed `.ipynb`) plus `report/index.html`, the front page:
+ * profile, date, backend and threads, each notebook's run time, and the headline numbers the
+ * notebooks recorded (`lib/notebook/report_summary.ts`). `--hide-code` writes the pages without
+ * their code cells.
  *
  * nbconvert runs with `tools/nbconvert/deno_execute.py`, which keeps reading a cell's outputs
  * for a moment after the Deno kernel reports the cell done (stock nbconvert drops displays that
  * arrive late). Cells run with errors allowed; the task then names the first failing cell.
+ * The HTML export uses the `fashion_gan` template of `tools/nbconvert/templates/`, which embeds
+ * SVG figures as `<img>` data URLs: Debian's nbconvert 6.5.3 sanitises inline SVG down to its
+ * text (see the template for why).
  *
  * @module
  */
@@ -13,14 +19,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Profile, PROFILES } from "../notebook/profile.ts";
+import { reportIndexHtml, type ReportPage } from "../notebook/report_index.ts";
+import {
+  clearReportRecords,
+  readReportSummary,
+  recordForReport,
+} from "../notebook/report_summary.ts";
 import { choiceFlag, parseFlags, runCli, UsageError } from "./args.ts";
 
-const USAGE = `usage: deno task report [--profile smoke|quick|full] [--out DIR] [--only NAME]
+const USAGE =
+  `usage: deno task report [--profile smoke|quick|full] [--out DIR] [--only NAME] [--hide-code]
 
   --profile NAME  training budget of the notebooks (default $GAN_PROFILE or quick):
                   smoke = a few steps each, quick = well under an hour in all, full = the report's 50 epochs
   --out DIR       where the HTML goes (default report/)
-  --only NAME     run one notebook (e.g. 02-mlp-gan)
+  --only NAME     run one notebook (e.g. 02-mlp-gan); the index keeps the others' last run
+  --hide-code     pages without the code cells (outputs and prose only)
 Needs Jupyter's nbconvert under /usr/bin/python3: apt-get install jupyter-nbconvert`;
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,22 +93,55 @@ export function firstError(notebookFile: string, label: string): string | null {
   return null;
 }
 
-function indexHtml(
-  entries: { name: string; file: string; seconds: number }[],
-  profile: Profile,
-): string {
-  const items = entries.map((e) =>
-    `<li><a href="${e.file}">${e.name}</a> (ran in ${e.seconds.toFixed(0)} s)</li>`
-  ).join("\n");
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>fashion-gan report</title>
-<style>body{font-family:sans-serif;max-width:44em;margin:2em auto;line-height:1.5}</style></head>
-<body><h1>fashion-gan: the report's GANs, reproduced</h1>
-<p>Profile <b>${profile}</b>, generated ${new Date().toISOString()}.</p>
-<ol>
-${items}
-</ol></body></html>
-`;
+/** The notebook's title: its first markdown heading without the number ("The data: Fashion-MNIST"). */
+export function notebookTitle(notebookFile: string): string {
+  const nb = JSON.parse(fs.readFileSync(notebookFile, "utf8")) as { cells: NotebookCell[] };
+  for (const cell of nb.cells) {
+    if (cell.cell_type !== "markdown") continue;
+    const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+    const heading = source.split("\n").find((l) => l.startsWith("# "));
+    if (heading) return heading.slice(2).replace(/^\d+\s*·\s*/, "").trim();
+  }
+  return path.basename(notebookFile, ".ipynb");
+}
+
+/** Where nbconvert finds this project's HTML template (`fashion_gan`). */
+export const TEMPLATE_DIR: string = path.join(ROOT, "tools", "nbconvert", "templates");
+
+/** Options of {@link exportHtml}. */
+export interface ExportHtmlOptions {
+  /** Leave out the code cells and prompts (outputs and prose only). Default false. */
+  hideCode?: boolean;
+}
+
+/**
+ * Exports an executed notebook to `<outDir>/<name>.html` with the `fashion_gan` template
+ * (SVG figures as `<img>` data URLs); returns the HTML file's path.
+ */
+export async function exportHtml(
+  executed: string,
+  outDir: string,
+  options: ExportHtmlOptions = {},
+): Promise<string> {
+  const args = [
+    "-m",
+    "nbconvert",
+    "--to",
+    "html",
+    `--TemplateExporter.extra_template_basedirs=${TEMPLATE_DIR}`,
+    "--template",
+    "fashion_gan",
+    ...(options.hideCode ? ["--no-input"] : []),
+    "--output-dir",
+    outDir,
+    executed,
+  ];
+  const html = await run(PYTHON, args, { NO_COLOR: "1" });
+  const file = path.join(outDir, `${path.basename(executed, ".ipynb")}.html`);
+  if (html.code !== 0 || !fs.existsSync(file)) {
+    throw new Error(`nbconvert --to html failed on ${executed}:\n${html.text}`);
+  }
+  return file;
 }
 
 async function main(): Promise<void> {
@@ -102,6 +149,7 @@ async function main(): Promise<void> {
     profile: { type: "string" },
     out: { type: "string" },
     only: { type: "string" },
+    "hide-code": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return console.log(USAGE);
@@ -122,17 +170,20 @@ async function main(): Promise<void> {
   await checkJupyter();
   await ensureKernel(console.log);
   fs.mkdirSync(outDir, { recursive: true });
-  const env = {
-    GAN_PROFILE: profile,
-    PYTHONPATH: path.join(ROOT, "tools", "nbconvert"),
-    NO_COLOR: "1",
-  };
+  const hideCode = flags["hide-code"] === true;
   const config = path.join(ROOT, "tools", "nbconvert", "nbconvert_deno.py");
-  const done: { name: string; file: string; seconds: number }[] = [];
   for (const name of names) {
     const source = path.join(ROOT, "notebooks", `${name}.ipynb`);
     const label = `notebooks/${name}.ipynb`;
     console.log(`running ${label} (profile ${profile})`);
+    clearReportRecords(outDir, name);
+    const env = {
+      GAN_PROFILE: profile,
+      GAN_REPORT_DIR: outDir,
+      GAN_REPORT_NOTEBOOK: name,
+      PYTHONPATH: path.join(ROOT, "tools", "nbconvert"),
+      NO_COLOR: "1",
+    };
     const t0 = performance.now();
     const exec = await run(PYTHON, [
       "-m",
@@ -153,24 +204,25 @@ async function main(): Promise<void> {
     }
     const error = firstError(executed, label);
     if (error) throw new Error(`a cell failed: ${error}\n(the executed notebook is ${executed})`);
-    const html = await run(PYTHON, [
-      "-m",
-      "nbconvert",
-      "--to",
-      "html",
-      "--output-dir",
-      outDir,
-      executed,
-    ], env);
-    if (html.code !== 0) {
-      throw new Error(`nbconvert --to html failed on ${executed}:\n${html.text}`);
-    }
+    const html = await exportHtml(executed, outDir, { hideCode });
     const seconds = (performance.now() - t0) / 1000;
-    done.push({ name, file: `${name}.html`, seconds });
-    console.log(`  wrote ${path.join(outDir, `${name}.html`)} (${seconds.toFixed(0)} s)`);
+    recordForReport({ dir: outDir, notebook: name }, "seconds", seconds);
+    console.log(`  wrote ${html} (${seconds.toFixed(0)} s)`);
   }
-  fs.writeFileSync(path.join(outDir, "index.html"), indexHtml(done, profile));
-  console.log(`report: ${path.join(outDir, "index.html")}`);
+  const pages: ReportPage[] = NOTEBOOKS.map((name) => ({
+    name,
+    file: `${name}.html`,
+    title: notebookTitle(path.join(ROOT, "notebooks", `${name}.ipynb`)),
+  }));
+  const index = path.join(outDir, "index.html");
+  const page = reportIndexHtml(readReportSummary(outDir), {
+    pages,
+    generated: new Date(),
+    hideCode,
+  });
+  fs.writeFileSync(`${index}.tmp`, page);
+  fs.renameSync(`${index}.tmp`, index);
+  console.log(`report: ${index}`);
 }
 
 if (import.meta.main) await runCli(USAGE, main);

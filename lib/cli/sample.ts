@@ -23,8 +23,8 @@ const USAGE =
   --class N       a class-conditional run (--model cdcgan) draws only class N (0..9: 0 T-shirt/top,
                   1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag,
                   9 ankle boot); without it, all classes in equal runs
-  --backend NAME  auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     wasm threads, 1..8 (default $GAN_THREADS or the CPU count)`;
+  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N     threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)`;
 
 async function main(): Promise<void> {
   const flags = parseFlags(Deno.args, {

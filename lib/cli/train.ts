@@ -37,8 +37,8 @@ const USAGE = `usage: deno task train --model mlp|dcgan|improved|cdcgan --out DI
   --steps N             stop after N steps in total, counting steps before a resume
   --batch-size N        examples per step (default 64)
   --seed N              seed for weights, data order, noise and dropout (default 0)
-  --backend NAME        auto|tensorflow|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N           wasm threads, 1..8 (default $GAN_THREADS or the CPU count)
+  --backend NAME        auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
+  --threads N           threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)
   --resume              continue the run in --out from its last checkpoint
   --sample-every N      write samples/epoch-NNN.png every N epochs (default 1)
   --checkpoint-every N  also checkpoint every N steps (default 500; 0: epoch ends only)

@@ -20,10 +20,16 @@
  * Products with the mask are rounded to float32 as tfjs's Multiply would, so the fused result is
  * the one of the separate kernels.
  *
+ * On the native engine the same operation runs as oneDNN primitives (batch norm, the
+ * activation, the mask product; `backend/native/dnnl.ts`), vectorised and threaded, on the same
+ * memory: the same formulas, with oneDNN's summation order (results agree to float32 rounding).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BatchNormActivation } from "./layers.ts";
+import { type BatchNormShape, ptrOf } from "../backend/native/dnnl.ts";
+import { nativeEngine } from "../backend/native/engine.ts";
 
 /** The output of {@link fusedBatchNormTrain}. */
 export interface FusedBatchNormResult {
@@ -99,6 +105,56 @@ export function fusedBatchNormTrain(
   const rowsPerMask = maskRows(x, c, mask);
   const slope = act.kind === "leakyRelu" ? act.alpha : act.kind === "relu" ? 0 : 1;
   const mean = new Float32Array(c), variance = new Float32Array(c), rstd = new Float32Array(c);
+  const dnnl = tf.getBackend() === "wasm" ? nativeEngine() : null;
+  if (dnnl) {
+    const batch = mask ? x.shape[0] : 1;
+    const shape: BatchNormShape = { batch, spatial: n / batch, c };
+    const negSlope = act.kind === "none" ? null : slope;
+    const scratch = new Float32Array(x.size);
+    const op = tf.customGrad(
+      // deno-lint-ignore no-explicit-any
+      ((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: any) => {
+        const value = newTensor(xIn.shape, (out) => {
+          dnnl.batchNormForward(shape, eps, negSlope, {
+            x: ptrOf(valuesOf(xIn)),
+            gamma: ptrOf(valuesOf(gIn)),
+            beta: ptrOf(valuesOf(bIn)),
+            y: ptrOf(out),
+            mean: ptrOf(mean),
+            variance: ptrOf(variance),
+            mask: mask ? ptrOf(mask) : null,
+          });
+        });
+        save([xIn, value, gIn, bIn]);
+        return {
+          value,
+          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+            const [xSaved, ySaved, gSaved, bSaved] = saved;
+            const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
+            const dx = newTensor(xIn.shape, (g) => {
+              dnnl.batchNormBackward(shape, eps, negSlope, {
+                x: ptrOf(valuesOf(xSaved)),
+                y: ptrOf(valuesOf(ySaved)),
+                mean: ptrOf(mean),
+                variance: ptrOf(variance),
+                gamma: ptrOf(valuesOf(gSaved)),
+                beta: ptrOf(valuesOf(bSaved)),
+                mask: mask ? ptrOf(mask) : null,
+                dy: ptrOf(valuesOf(dy)),
+                dx: ptrOf(g),
+                dgamma: ptrOf(dgamma),
+                dbeta: ptrOf(dbeta),
+              }, ptrOf(scratch));
+            });
+            return [dx, tf.tensor(dgamma, [c]), tf.tensor(dbeta, [c])];
+          },
+        };
+        // deno-lint-ignore no-explicit-any
+      }) as any,
+    );
+    const y = op(x, gamma, beta) as tf.Tensor;
+    return { y, mean, variance };
+  }
 
   const op = tf.customGrad(
     // deno-lint-ignore no-explicit-any

@@ -3,6 +3,10 @@
  * (`GAN_PROFILE`, `GAN_BACKEND`, `GAN_THREADS`), start the backend, load Fashion-MNIST, and say
  * what was chosen. Notebooks are entry points, so this is where they read the environment.
  *
+ * Under `deno task report` (which sets `GAN_REPORT_DIR` and `GAN_REPORT_NOTEBOOK`) the context's
+ * `record` writes headline numbers to the report's summary for its front page, and the profile
+ * and backend are recorded here; in interactive use `record` does nothing.
+ *
  * @module
  */
 import {
@@ -17,6 +21,12 @@ import { type FashionMnist, loadFashionMnist } from "../data/fashion_mnist.ts";
 import { ensureJudge } from "../eval/ensure_judge.ts";
 import { QualityJudge } from "../eval/quality.ts";
 import { type Profile, profileFromEnv } from "./profile.ts";
+import {
+  type NotebookRecords,
+  recordForReport,
+  type ReportTarget,
+  reportTargetFromEnv,
+} from "./report_summary.ts";
 
 /** What {@link notebookSetup} prepared. */
 export interface NotebookContext {
@@ -31,6 +41,18 @@ export interface NotebookContext {
    * (or trained, the first time) on the first call, then shared.
    */
   quality(): Promise<QualityJudge>;
+  /**
+   * Records a headline number for the report's front page (see `report_summary.ts`); does
+   * nothing outside `deno task report`.
+   */
+  record<K extends keyof NotebookRecords & string>(key: K, value: NotebookRecords[K]): void;
+}
+
+/** The `record` function of a notebook context writing to `target` (a no-op for null). */
+export function reportRecorder(target: ReportTarget | null): NotebookContext["record"] {
+  return (key, value) => {
+    if (target) recordForReport(target, key, value);
+  };
 }
 
 /** Starts the backend, loads the data and prints the profile and backend. */
@@ -45,6 +67,14 @@ export async function notebookSetup(): Promise<NotebookContext> {
   const data = await loadFashionMnist();
   console.log(`profile: ${profile} (set GAN_PROFILE=smoke|quick|full)`);
   console.log(describeBackend(backend));
+  const record = reportRecorder(reportTargetFromEnv());
+  record("profile", profile);
+  record("backend", {
+    name: backend.name,
+    threads: backend.threads,
+    line: `${backend.name}${backend.detail ? ` (${backend.detail})` : ""}`,
+    skipped: backend.skipped.map((s) => `${s.name}: ${s.reason}`),
+  });
   console.log(
     `data: ${data.train.count} training and ${data.test.count} test images from ${data.source}`,
   );
@@ -61,5 +91,5 @@ export async function notebookSetup(): Promise<NotebookContext> {
       );
       return new QualityJudge(ready.judge, ready.meta, data);
     });
-  return { profile, backend, data, quality: getQuality };
+  return { profile, backend, data, quality: getQuality, record };
 }

@@ -2,14 +2,16 @@ import assert from "node:assert/strict";
 import { rejection } from "../_support/errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend, initBackend, wasmDistDir } from "../../lib/mod.ts";
+import { nativeUnavailableReason } from "./native/native_util.ts";
 
-Deno.test("auto picks wasm when tfjs-node is absent and says why tensorflow was skipped", async () => {
+Deno.test("auto picks native (wasm without oneDNN) when tfjs-node is absent and says why tensorflow was skipped", async () => {
   const report = await initBackend({ backend: "auto" });
-  assert.deepEqual(report.name, "wasm");
+  const expected = nativeUnavailableReason() ? "wasm" : "native";
+  assert.deepEqual(report.name, expected);
   assert.deepEqual(tf.getBackend(), "wasm");
-  assert.deepEqual(report.skipped.map((s) => s.name), ["tensorflow"]);
+  assert.deepEqual(report.skipped[0].name, "tensorflow");
   assert.match(report.skipped[0].reason, /tfjs-node is not installed/);
-  assert.match(describeBackend(report), /^backend wasm \(SIMD/);
+  assert.match(describeBackend(report), new RegExp(`^backend ${expected} \\((SIMD|oneDNN)`));
 });
 
 Deno.test("the wasm files are found inside the installed npm package", () => {
@@ -35,7 +37,7 @@ Deno.test("an unknown backend name is rejected with the valid choices", async ()
   const err = await rejection(() => initBackend({ backend: "gpu" as any }));
   assert.match(
     (err as Error).message,
-    /unknown backend 'gpu': expected one of auto, tensorflow, wasm, cpu/,
+    /unknown backend 'gpu': expected one of auto, tensorflow, native, wasm, cpu/,
   );
 });
 

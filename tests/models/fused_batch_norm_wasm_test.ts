@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { fusedBatchNormTrain, fusedLeakyReluMask } from "../../lib/models/fused_batch_norm.ts";
 import type { BatchNormActivation } from "../../lib/mod.ts";
-import { initWasm, memorySnapshot, onCpu } from "../backend/wasm/test_util.ts";
+import { initWasm, kernelEngine, memorySnapshot, onCpu } from "../backend/wasm/test_util.ts";
 
 await initWasm();
 
@@ -54,11 +54,17 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
   assert.ok(d < 1e-4, `${what}: max abs difference ${d}`);
 }
 
-const acts: BatchNormActivation[] = [{ kind: "relu" }, { kind: "leakyRelu", alpha: 0.2 }];
+const acts: BatchNormActivation[] = [
+  { kind: "relu" },
+  { kind: "leakyRelu", alpha: 0.2 },
+  { kind: "none" },
+];
 for (const act of acts) {
   for (const withMask of [false, true]) {
     Deno.test(
-      `wasm: fused BatchNorm+${act.kind}${withMask ? "+mask" : ""} matches cpu tfjs ops, no leaks`,
+      `${kernelEngine()}: fused BatchNorm+${act.kind}${
+        withMask ? "+mask" : ""
+      } matches cpu tfjs ops, no leaks`,
       async () => {
         const mask = withMask ? MASK : undefined;
         const maskT = () => withMask ? tf.tensor4d(MASK, [SHAPE[0], 1, 1, C]) : undefined;

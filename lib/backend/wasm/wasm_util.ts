@@ -18,7 +18,10 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 export type { BackendWasm };
 
-/** Kernel functions that belong to this pack (used to tell them from stock). */
+/**
+ * Kernel functions of this project registered on 'wasm' (the pack's, and the native engine's
+ * that override them), told apart from stock ones: they are never captured as stock.
+ */
 export const packKernelFuncs: WeakSet<KernelFunc> = new WeakSet();
 
 const stockKernels = new Map<string, KernelFunc>();

@@ -1,6 +1,15 @@
 import * as assertNs from "node:assert/strict";
 import { type MatMulStrategy, setMatMulStrategy } from "../../../lib/backend/wasm/batch_mat_mul.ts";
-import { initWasm, maxAbsErr, memorySnapshot, onCpu, randomData, tf, TOL } from "./test_util.ts";
+import {
+  initWasm,
+  kernelEngine,
+  maxAbsErr,
+  memorySnapshot,
+  onCpu,
+  randomData,
+  tf,
+  TOL,
+} from "./test_util.ts";
 
 interface MatCase {
   name: string;
@@ -143,7 +152,7 @@ async function check(c: MatCase, strategy: MatMulStrategy): Promise<void> {
 }
 
 for (const c of CASES) {
-  Deno.test(`BatchMatMul on wasm matches cpu and leaks nothing for ${c.name}`, () =>
+  Deno.test(`BatchMatMul on ${kernelEngine()} matches cpu and leaks nothing for ${c.name}`, () =>
     check(c, "auto"));
 }
 for (const c of CASES.filter((c) => c.ta || c.tb)) {
@@ -152,7 +161,7 @@ for (const c of CASES.filter((c) => c.ta || c.tb)) {
   }
 }
 
-Deno.test("BatchMatMul on wasm still rejects mismatched inner dimensions", async () => {
+Deno.test(`BatchMatMul on ${kernelEngine()} still rejects mismatched inner dimensions`, async () => {
   await initWasm();
   assertNs.throws(
     () => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5])),

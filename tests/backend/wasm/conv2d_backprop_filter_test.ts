@@ -5,6 +5,7 @@ import { setFilterGradThresholds } from "../../../lib/backend/wasm/conv2d_backpr
 import {
   conv2dBackpropFilterOp,
   initWasm,
+  kernelEngine,
   maxAbsErr,
   memorySnapshot,
   onCpu,
@@ -77,7 +78,7 @@ async function checkFilterGrad(
 
 for (const c of CONV_CASES) {
   Deno.test(
-    `Conv2DBackpropFilter on wasm matches cpu and leaks nothing for ${c.name}`,
+    `Conv2DBackpropFilter on ${kernelEngine()} matches cpu and leaks nothing for ${c.name}`,
     () => checkFilterGrad(c, "NHWC"),
   );
 }
@@ -105,7 +106,7 @@ for (const c of CONV_CASES) {
 
 for (const c of CONV_CASES.filter((c) => !c.gan).slice(0, 7)) {
   Deno.test(
-    `Conv2DBackpropFilter on wasm handles NCHW input for ${c.name}`,
+    `Conv2DBackpropFilter on ${kernelEngine()} handles NCHW input for ${c.name}`,
     () => checkFilterGrad(c, "NCHW"),
   );
 }

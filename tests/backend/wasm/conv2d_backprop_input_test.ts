@@ -4,6 +4,7 @@ import { setInputGradSmallPatch } from "../../../lib/backend/wasm/conv2d_backpro
 import {
   conv2dBackpropInputOp,
   initWasm,
+  kernelEngine,
   maxAbsErr,
   memorySnapshot,
   onCpu,
@@ -83,7 +84,7 @@ async function checkInputGrad(
 
 for (const c of CONV_CASES) {
   Deno.test(
-    `Conv2DBackpropInput on wasm matches cpu and leaks nothing for ${c.name}`,
+    `Conv2DBackpropInput on ${kernelEngine()} matches cpu and leaks nothing for ${c.name}`,
     () => checkInputGrad(c, "NHWC"),
   );
 }
@@ -104,12 +105,12 @@ for (const c of CONV_CASES) {
 
 for (const c of CONV_CASES.filter((c) => !c.gan).slice(0, 7)) {
   Deno.test(
-    `Conv2DBackpropInput on wasm handles NCHW for ${c.name}`,
+    `Conv2DBackpropInput on ${kernelEngine()} handles NCHW for ${c.name}`,
     () => checkInputGrad(c, "NCHW"),
   );
 }
 
-Deno.test("tf.conv2dTranspose on wasm matches cpu for the 4->7 layer (k3 s2 p1)", async () => {
+Deno.test(`tf.conv2dTranspose on ${kernelEngine()} matches cpu for the 4->7 layer (k3 s2 p1)`, async () => {
   await initWasm();
   const xd = randomData(2 * 4 * 4 * 512, 31);
   const fd = randomData(3 * 3 * 256 * 512, 32);

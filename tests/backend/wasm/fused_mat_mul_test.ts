@@ -1,5 +1,14 @@
 import * as assertNs from "node:assert/strict";
-import { initWasm, maxAbsErr, memorySnapshot, onCpu, randomData, tf, TOL } from "./test_util.ts";
+import {
+  initWasm,
+  kernelEngine,
+  maxAbsErr,
+  memorySnapshot,
+  onCpu,
+  randomData,
+  tf,
+  TOL,
+} from "./test_util.ts";
 
 type Act =
   | "linear"
@@ -74,7 +83,7 @@ const SHAPES: [string, FusedCase][] = [
 
 for (const [label, c] of SHAPES) {
   for (const act of ACTS) {
-    Deno.test(`_FusedMatMul on wasm matches cpu for ${label} with ${act}`, async () => {
+    Deno.test(`_FusedMatMul on ${kernelEngine()} matches cpu for ${label} with ${act}`, async () => {
       await initWasm();
       const ad = randomData(c.a.reduce((x, y) => x * y), 51);
       const bd = randomData(c.b.reduce((x, y) => x * y), 52);

@@ -1,6 +1,6 @@
 import * as assertNs from "node:assert/strict";
 import { pads } from "../../../lib/backend/wasm/conv_cases.ts";
-import { initWasm, maxAbsErr, memorySnapshot, randomData, tf } from "./test_util.ts";
+import { initWasm, kernelEngine, maxAbsErr, memorySnapshot, randomData, tf } from "./test_util.ts";
 
 /** Gradients are sums of many products; allow 1e-3 relative to the scale. */
 const GRAD_TOL = 1e-3;
@@ -78,7 +78,7 @@ async function gradsOn(
   return out;
 }
 
-Deno.test("tf.variableGrads through a conv2d/conv2dTranspose GAN on wasm with the pack matches cpu", async () => {
+Deno.test(`tf.variableGrads through a conv2d/conv2dTranspose GAN on ${kernelEngine()} with its training kernels matches cpu`, async () => {
   await initWasm();
   const ref = await gradsOn("cpu");
   await initWasm();
@@ -95,7 +95,7 @@ Deno.test("tf.variableGrads through a conv2d/conv2dTranspose GAN on wasm with th
   }
 });
 
-Deno.test("tf.grads of conv2d with respect to input and filter on wasm matches cpu", async () => {
+Deno.test(`tf.grads of conv2d with respect to input and filter on ${kernelEngine()} matches cpu`, async () => {
   await initWasm();
   const xs: Shape4 = [3, 9, 11, 5];
   const fs: Shape4 = [3, 3, 5, 6];
@@ -119,7 +119,7 @@ Deno.test("tf.grads of conv2d with respect to input and filter on wasm matches c
   }
 });
 
-Deno.test("tf.grads of conv2dTranspose with respect to input and filter on wasm matches cpu", async () => {
+Deno.test(`tf.grads of conv2dTranspose with respect to input and filter on ${kernelEngine()} matches cpu`, async () => {
   await initWasm();
   const xs: Shape4 = [2, 4, 4, 12];
   const fs: Shape4 = [3, 3, 6, 12];
@@ -153,7 +153,7 @@ Deno.test("tf.grads of conv2dTranspose with respect to input and filter on wasm 
   }
 });
 
-Deno.test("tf.variableGrads through a dense MLP (fused matMul + relu) on wasm matches cpu", async () => {
+Deno.test(`tf.variableGrads through a dense MLP (fused matMul + relu) on ${kernelEngine()} matches cpu`, async () => {
   const dims = [100, 256, 512, 1024, 784];
   const run = async (backend: string) => {
     await tf.setBackend(backend);

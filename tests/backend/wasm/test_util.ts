@@ -8,9 +8,30 @@ import { initBackend } from "../../../lib/backend/init_backend.ts";
 
 export { tf };
 
-/** Sets the wasm backend up and registers the pack (through the project's own initBackend). */
+/** Which engine the kernel suites test: the wasm pack, or the native engine over it. */
+export type KernelEngine = "wasm" | "native";
+
+let engine: KernelEngine = "wasm";
+
+/**
+ * Makes the kernel suites imported after this call test `name` (the native suites set
+ * "native", then import the wasm suites dynamically, so the same cases run on both).
+ */
+export function useKernelEngine(name: KernelEngine): void {
+  engine = name;
+}
+
+/** The engine under test (for test names). */
+export function kernelEngine(): KernelEngine {
+  return engine;
+}
+
+/**
+ * Sets the backend of the engine under test up (through the project's own initBackend): wasm
+ * with the pack, or the native engine over it.
+ */
 export async function initWasm(): Promise<void> {
-  await initBackend({ backend: "wasm" });
+  await initBackend({ backend: engine });
 }
 
 /** Deterministic pseudo-random float32 data in [-1, 1). */

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import {
+  describeBackend,
+  GanTrainer,
+  initBackend,
+  loadFashionMnist,
+  NonFiniteLossError,
+  readHistory,
+  runPaths,
+  trainRun,
+} from "../../../lib/mod.ts";
+import { nativeKernelCalls } from "../../../lib/backend/native/kernels.ts";
+import { rejection } from "../../_support/errors.ts";
+import { smallConfig } from "../../_support/small_config.ts";
+import { writeTinyDataset } from "../../_support/tiny_dataset.ts";
+import { nativeUnavailableReason } from "./native_util.ts";
+
+const reason = nativeUnavailableReason();
+const ignore = reason !== null;
+const missing = "libdnnl-absent.so.2";
+
+// The fallback tests come first: once the engine has started, this process keeps it.
+Deno.test("--backend native without oneDNN fails naming the library and the apt package", async () => {
+  const err = await rejection(() => initBackend({ backend: "native", nativeLibrary: missing }));
+  assert.match(
+    (err as Error).message,
+    /backend 'native' is unavailable: oneDNN is not installed \(libdnnl-absent\.so\.2: .*\); install it with: apt-get install libdnnl2/,
+  );
+});
+
+Deno.test("auto falls back to the wasm pack without oneDNN and says why in the backend line", async () => {
+  const report = await initBackend({ backend: "auto", nativeLibrary: missing, threads: 1 });
+  assert.equal(report.name, "wasm");
+  assert.deepEqual(report.skipped.map((s) => s.name), ["tensorflow", "native"]);
+  assert.match(
+    describeBackend(report),
+    /native skipped: oneDNN is not installed .*apt-get install libdnnl2/,
+  );
+  assert.equal(tf.getBackend(), "wasm");
+});
+
+Deno.test({
+  name:
+    "auto picks native where oneDNN opens, and the line names library, version, ISA and threads",
+  ignore,
+  async fn() {
+    const report = await initBackend({ backend: "auto", threads: 1 });
+    assert.equal(report.name, "native");
+    assert.equal(tf.getBackend(), "wasm");
+    assert.equal(report.threads, 1);
+    assert.match(
+      describeBackend(report),
+      /^backend native \(oneDNN 2\.\d+\.\d+ \(libdnnl\.so\.2, (avx512\w*|avx2\w*|avx|sse41|isa \w+), 1 OpenMP thread\) over wasm \(SIMD, 1 thread, training kernels registered\)\)/,
+    );
+  },
+});
+
+for (const kind of ["mlp", "dcgan", "improved", "cdcgan"] as const) {
+  Deno.test({
+    name: `${kind}: training steps on native run the native kernels and keep the tensor count`,
+    ignore,
+    async fn() {
+      await initBackend({ backend: "native", threads: 1 });
+      const t = new GanTrainer(smallConfig(kind));
+      const x = tf.randomUniform([8, 28, 28, 1], -1, 1) as tf.Tensor4D;
+      const labels = kind === "cdcgan" ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32") : undefined;
+      nativeKernelCalls.clear();
+      const first = t.trainStep(x, 1, 0, labels);
+      assert.ok(Number.isFinite(first.dLoss) && Number.isFinite(first.gLoss!));
+      const after1 = tf.memory().numTensors;
+      for (let i = 1; i < 4; i++) t.trainStep(x, 1, i, labels);
+      assert.equal(tf.memory().numTensors, after1);
+      const used = [...nativeKernelCalls].filter(([, c]) => c.native > 0).map(([k]) => k);
+      const fellBack = [...nativeKernelCalls].filter(([, c]) => c.fallback > 0).map(([k]) => k);
+      assert.deepEqual(fellBack, [], `fell back: ${fellBack}`);
+      const expected = kind === "mlp"
+        ? ["BatchMatMul", "_FusedMatMul"]
+        : ["Conv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput"];
+      for (const k of expected) assert.ok(used.includes(k), `${k} not run natively (ran ${used})`);
+      tf.dispose([x, labels!].filter(Boolean));
+      t.dispose();
+    },
+  });
+}
+
+Deno.test({
+  name: "wgan-gp's second-order gradients train on native",
+  ignore,
+  async fn() {
+    await initBackend({ backend: "native", threads: 1 });
+    const t = new GanTrainer(smallConfig("dcgan", { loss: "wgan-gp" }));
+    const x = tf.randomUniform([8, 28, 28, 1], -1, 1) as tf.Tensor4D;
+    for (let i = 0; i < 2; i++) {
+      const r = t.trainStep(x, 1, i);
+      assert.ok(Number.isFinite(r.dLoss), `step ${i}: D loss ${r.dLoss}`);
+    }
+    x.dispose();
+    t.dispose();
+  },
+});
+
+const tinyTrain = async () =>
+  (await loadFashionMnist({
+    dataDir: writeTinyDataset({ trainCount: 40 }),
+    searchPath: [],
+    download: false,
+    verifyChecksums: false,
+  })).train;
+const tmp = () => path.join(fs.mkdtempSync("/tmp/native-run-"), "run");
+
+Deno.test({
+  name: "a diverging run on native stops at the NaN step and keeps the last good checkpoint",
+  ignore,
+  async fn() {
+    await initBackend({ backend: "native", threads: 1 });
+    const dir = tmp();
+    const config = smallConfig("dcgan", { epochs: 1, lrG: Infinity, checkpointEvery: 1 });
+    const train = await tinyTrain();
+    const err = await rejection(() => trainRun({ outDir: dir, config, train }));
+    assert.ok(err instanceof NonFiniteLossError, String(err));
+    assert.match(err.message, /D loss is NaN at step 2/);
+    assert.equal(readHistory(runPaths(dir).history).length, 1);
+  },
+});
+
+Deno.test({
+  name: "dcgan on native: a resumed run produces the same losses as an uninterrupted one",
+  ignore,
+  async fn() {
+    // two OpenMP threads: oneDNN's threaded reductions must be deterministic too
+    await initBackend({ backend: "native", threads: 2 });
+    const train = await tinyTrain();
+    const whole = tmp(), split = tmp();
+    await trainRun({ outDir: whole, config: smallConfig("dcgan", { epochs: 2 }), train });
+    await trainRun({
+      outDir: split,
+      config: smallConfig("dcgan", { epochs: 2, maxSteps: 7 }),
+      train,
+    });
+    await trainRun({
+      outDir: split,
+      config: smallConfig("dcgan", { epochs: 2 }),
+      train,
+      resume: true,
+    });
+    assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
+  },
+});

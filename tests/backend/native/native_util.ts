@@ -1,0 +1,20 @@
+/**
+ * Whether the native engine can start on this machine (oneDNN installed), checked without
+ * starting it.
+ *
+ * @module
+ */
+import { DNNL_LIBRARIES } from "../../../lib/backend/native/dnnl.ts";
+
+/** Null when oneDNN opens, else why not (tests that need it are ignored with this reason). */
+export function nativeUnavailableReason(): string | null {
+  for (const name of DNNL_LIBRARIES) {
+    try {
+      Deno.dlopen(name, {}).close();
+      return null;
+    } catch {
+      // try the next name
+    }
+  }
+  return "oneDNN is not installed (apt-get install libdnnl2)";
+}
