@@ -21,7 +21,7 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { describeNativeEngine, startNativeEngine } from "./native/engine.ts";
+import { activateNativeEngine, describeNativeEngine, openNativeEngine } from "./native/engine.ts";
 import { registerWasmTrainingKernels } from "./wasm/register.ts";
 import { initWasmThreaded, MAX_WASM_THREADS } from "./wasm/threads.ts";
 
@@ -137,8 +137,11 @@ async function tryNative(
   threads: number,
   library: string | undefined,
 ): Promise<{ detail: string; threads: number }> {
-  const wasm = await tryWasm(true, threads);
-  const engine = startNativeEngine({ threads, library });
+  // oneDNN first: when it is missing, wasm has not been started single-threaded for nothing
+  const engine = openNativeEngine({ threads, library });
+  // single-threaded wasm under oneDNN's pool (why: native/engine.ts)
+  const wasm = await tryWasm(true, 1);
+  activateNativeEngine();
   return { detail: `${describeNativeEngine(engine)} over wasm (${wasm})`, threads: engine.threads };
 }
 

@@ -18,12 +18,14 @@ import { GanTrainer } from "../train/gan_trainer.ts";
 import { defaultTrainConfig } from "../train/train_config.ts";
 import { Rng } from "../random.ts";
 import { runKernelBench } from "./bench_kernels.ts";
+import { formatProfile, profileSteps } from "./bench_profile.ts";
 import { backendFlag, choiceFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
 
 const USAGE =
   `usage: deno task bench [--model mlp|dcgan|improved|all] [--steps N] [--backend NAME] [--json]
        deno task bench --compare [--model NAME] [--steps N] [--threads N]
        deno task bench --kernels [--quick]
+       deno task bench --profile [--model NAME] [--steps N]
 
   --model NAME    which model to time (default all: mlp and dcgan)
   --steps N       steps timed after 3 warm-up steps (default 40 for mlp, 20 for conv models)
@@ -35,6 +37,7 @@ const USAGE =
   --json          one JSON line per model:
                   {"model","backend","threads","batchSize","stepsTimed","sPerStep","imagesPerS","peakRssMB"}
   --kernels       GFLOP/s per conv and matmul shape: stock wasm, the kernel pack, native
+  --profile       where a step's time goes: ms, calls and GFLOP/s per kernel, and outside them
   --stock         time the steps without the wasm kernel pack (stock tfjs kernels; the conv
                   models cannot train then: stock wasm has no Conv2DBackpropFilter)`;
 
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
     quick: { type: "boolean" },
     stock: { type: "boolean" },
     compare: { type: "boolean" },
+    profile: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) return console.log(USAGE);
@@ -186,6 +190,14 @@ async function main(): Promise<void> {
 
   const which = choiceFlag(flags.model, "model", [...MODEL_KINDS, "all"] as const, "all");
   const kinds: ModelKind[] = which === "all" ? ["mlp", "dcgan"] : [which];
+  if (flags.profile) {
+    for (const kind of kinds) {
+      const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 10);
+      for (const line of formatProfile(kind, profileSteps(kind, steps))) console.log(line);
+      console.log("");
+    }
+    return;
+  }
   const batchSize = intFlag(flags["batch-size"], "batch-size", 64);
   for (const kind of kinds) {
     const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 20);

@@ -1,11 +1,12 @@
 /**
  * Notebook profiles: how much training a notebook run does.
  *
- * - `full`: the report's setup (50 epochs; section 3.3). About 1.5 hours for the MLP GAN and
- *   a day per conv GAN on a 2-core machine.
+ * - `full`: the report's setup (50 epochs; section 3.3). On a 2-core machine with the native
+ *   engine about 40 minutes for the MLP GAN and 4 hours per conv GAN (the wasm pack: 1.5 hours
+ *   and a day).
  * - `quick`: a budget in which all four notebooks finish in well under an hour on a 2-core
- *   machine (about 25 minutes of training): MLP 3 epochs, DCGAN 400 steps, improved and
- *   class-conditional DCGAN 200 steps each.
+ *   machine (about 6 minutes of training on the native engine, 25 on the wasm pack): MLP 3
+ *   epochs, DCGAN 400 steps, improved and class-conditional DCGAN 200 steps each.
  * - `smoke`: a few steps each, to check that every cell runs (CI).
  *
  * @module
@@ -46,11 +47,11 @@ export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
     return config;
   }
   if (kind === "mlp") {
-    config.epochs = 3; // ~0.12 s/step: about 6 minutes
+    config.epochs = 3; // native engine ~0.05 s/step: about 2.5 minutes (wasm pack ~0.13: 6)
     config.evalEverySteps = 469; // every half epoch
   } else {
     config.epochs = 1;
-    config.maxSteps = kind === "dcgan" ? 400 : 200; // ~1.3 s/step: about 9 and 4.5 minutes
+    config.maxSteps = kind === "dcgan" ? 400 : 200; // native ~0.32 s/step: 2 and 1 minutes
     config.sampleEverySteps = kind === "dcgan" ? 100 : 50;
     config.evalEverySteps = 50;
   }

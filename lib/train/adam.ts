@@ -10,11 +10,16 @@
  * Speed: on the wasm and cpu backends the update runs as one JavaScript loop over each
  * parameter's memory (both moments updated in place), instead of about ten elementwise
  * kernels each allocating a new tensor: about 35 ms less per MLP GAN step on wasm. It falls
- * back to tfjs ops when a moment's memory is shared or the backend is another.
+ * back to tfjs ops when a moment's memory is shared or the backend is another. On the native
+ * engine, tensors of 4,096 values and more are updated by four vectorised, threaded oneDNN
+ * passes on the same memory instead (`Dnnl.adam`): the loop's sqrt and division per value cost
+ * 14 ms of a 60 ms MLP step.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { ptrOf } from "../backend/native/dnnl.ts";
+import { nativeEngine } from "../backend/native/engine.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamConfig {
@@ -161,6 +166,45 @@ function updateInPlace(
     if (fresh) tf.engine().makeTensorFromTensorInfo(fresh).dispose();
     return false;
   }
+  const dnnl = name === "wasm" ? nativeEngine() : null;
+  if (dnnl && pv.length >= NATIVE_ADAM_MIN) {
+    let scratch = scratchBySize.get(pv.length);
+    if (!scratch) scratchBySize.set(pv.length, scratch = new Float32Array(pv.length));
+    dnnl.adam(pv.length, {
+      p: ptrOf(pv),
+      g: ptrOf(gv),
+      m: ptrOf(mv),
+      v: ptrOf(vv),
+      out: ptrOf(out),
+      scratch: ptrOf(scratch),
+    }, k);
+  } else {
+    updateLoop(pv, gv, mv, vv, out, k);
+  }
+  if (fresh) {
+    const t = tf.engine().makeTensorFromTensorInfo(fresh);
+    p.assign(t);
+    t.dispose();
+  }
+  return true;
+}
+
+/**
+ * Tensors of at least this many values are updated by the native engine's oneDNN passes
+ * when it runs (vectorised and threaded); smaller ones by the JS loop, which costs less than
+ * four library calls.
+ */
+const NATIVE_ADAM_MIN = 4096;
+const scratchBySize = new Map<number, Float32Array>();
+
+function updateLoop(
+  pv: Float32Array,
+  gv: Float32Array,
+  mv: Float32Array,
+  vv: Float32Array,
+  out: Float32Array,
+  k: StepConstants,
+): void {
   const { beta1, beta2, eps, stepSize, rootBc2 } = k;
   const c1 = 1 - beta1, c2 = 1 - beta2;
   for (let i = 0; i < pv.length; i++) {
@@ -171,10 +215,4 @@ function updateInPlace(
     vv[i] = vi;
     out[i] = pv[i] - stepSize * mi / (Math.sqrt(vi) / rootBc2 + eps);
   }
-  if (fresh) {
-    const t = tf.engine().makeTensorFromTensorInfo(fresh);
-    p.assign(t);
-    t.dispose();
-  }
-  return true;
 }

@@ -39,6 +39,12 @@ const BN_USE_SHIFT = 16;
 const ELTWISE_RELU_USE_DST = 256;
 const BINARY_MUL = 131057;
 const ARG_SRC_1 = 2;
+const ELTWISE_LINEAR = 127;
+const ELTWISE_SQRT = 111;
+const BINARY_ADD = 131056;
+const BINARY_DIV = 131060;
+/** `DNNL_ARG_ATTR_MULTIPLE_POST_OP(i) | DNNL_ARG_SRC_1`: the second input of post-op i. */
+const postOpSrc1 = (i: number) => 16384 * (i + 1) | ARG_SRC_1;
 const ARG_MEAN = 49;
 const ARG_VARIANCE = 50;
 const ARG_SCALE = 51;
@@ -107,6 +113,12 @@ const SYMBOLS = {
   dnnl_eltwise_forward_desc_init: { parameters: [P, "i32", "i32", P, "f32", "f32"], result: "i32" },
   dnnl_eltwise_backward_desc_init: { parameters: [P, "i32", P, P, "f32", "f32"], result: "i32" },
   dnnl_binary_desc_init: { parameters: [P, "i32", P, P, P], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: [P], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: [P, P], result: "i32" },
+  dnnl_post_ops_create: { parameters: [P], result: "i32" },
+  dnnl_post_ops_append_sum: { parameters: [P, "f32"], result: "i32" },
+  dnnl_post_ops_append_eltwise: { parameters: [P, "f32", "i32", "f32", "f32"], result: "i32" },
+  dnnl_post_ops_append_binary: { parameters: [P, "i32", P], result: "i32" },
   dnnl_sgemm: {
     parameters: ["i8", "i8", "i64", "i64", "i64", "f32", P, "i64", P, "i64", "f32", P, "i64"],
     result: "i32",
@@ -577,6 +589,7 @@ export class Dnnl {
     op: (desc: Uint8Array) => number,
     hint: Ptr,
     mds: [number, Uint8Array][],
+    attr: Ptr = null,
   ): Primitive {
     const cached = this.#prims.get(key);
     if (cached) return cached;
@@ -584,7 +597,7 @@ export class Dnnl {
     this.#check(op(desc), `${key} desc_init`);
     const pd = outPtr();
     this.#check(
-      this.#lib.dnnl_primitive_desc_create(ptrOf(pd), ptrOf(desc), null, this.#engine, hint),
+      this.#lib.dnnl_primitive_desc_create(ptrOf(pd), ptrOf(desc), attr, this.#engine, hint),
       `${key} primitive_desc_create`,
     );
     const prim = outPtr();
@@ -800,6 +813,117 @@ export class Dnnl {
     );
     this.#hints.set(key, ptrValue(pd));
     return ptrValue(pd);
+  }
+
+  /**
+   * Primitive attributes with a chain of post-ops: `sum` (dst = result + scale * dst),
+   * `eltwise` (ReLU, linear, ...: alg, alpha, beta) or `binary` (alg with a second input of
+   * descriptor md, given at execution as {@link postOpSrc1}).
+   */
+  #postOps(
+    ops: (
+      | { sum: number }
+      | { eltwise: number; alpha: number; beta: number }
+      | { binary: number; md: Uint8Array }
+    )[],
+  ): Ptr {
+    const po = outPtr();
+    this.#check(this.#lib.dnnl_post_ops_create(ptrOf(po)), "post_ops_create");
+    const postOps = ptrValue(po);
+    for (const op of ops) {
+      if ("sum" in op) {
+        this.#check(this.#lib.dnnl_post_ops_append_sum(postOps, op.sum), "append_sum");
+      } else if ("eltwise" in op) {
+        this.#check(
+          this.#lib.dnnl_post_ops_append_eltwise(postOps, 1, op.eltwise, op.alpha, op.beta),
+          "append_eltwise",
+        );
+      } else {
+        this.#check(
+          this.#lib.dnnl_post_ops_append_binary(postOps, op.binary, ptrOf(op.md)),
+          "append_binary",
+        );
+      }
+    }
+    const at = outPtr();
+    this.#check(this.#lib.dnnl_primitive_attr_create(ptrOf(at)), "primitive_attr_create");
+    const attr = ptrValue(at);
+    this.#check(this.#lib.dnnl_primitive_attr_set_post_ops(attr, postOps), "set_post_ops");
+    return attr;
+  }
+
+  /** The per-step scalars of {@link adam}: (1 - beta1), 1 / bc2, -lr / bc1. */
+  #adamScalars = new Float32Array(4);
+
+  /**
+   * One Adam step (PyTorch's formula) over `n` float32 values, as four oneDNN passes:
+   * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2 (both in place); d = sqrt(v / bc2) + eps;
+   * out = p - lr / bc1 * m / d. `scratch` holds d (n floats). The per-step factors are runtime
+   * inputs (one-value tensors), so the primitives are built once per size.
+   */
+  adam(
+    n: number,
+    b: { p: Ptr; g: Ptr; m: Ptr; v: Ptr; out: Ptr; scratch: Ptr },
+    k: { beta1: number; beta2: number; eps: number; stepSize: number; rootBc2: number },
+  ): void {
+    const vec = this.#md([n], TAG_A), one = this.#md([1], TAG_A);
+    const key = `${n},${k.beta1},${k.beta2},${k.eps}`;
+    const sc = this.#adamScalars;
+    sc[0] = 1 - k.beta1;
+    sc[1] = 1 / (k.rootBc2 * k.rootBc2);
+    sc[2] = -k.stepSize;
+    const at = (i: number) =>
+      Deno.UnsafePointer.create(BigInt(Deno.UnsafePointer.value(ptrOf(sc))) + BigInt(4 * i));
+    const binary = (alg: number, src1: Uint8Array) => (d: Uint8Array) =>
+      this.#lib.dnnl_binary_desc_init(ptrOf(d), alg, ptrOf(vec), ptrOf(src1), ptrOf(vec));
+    // m = (1 - b1) g + b1 m
+    const mStep = this.#primitive(
+      `adam-m:${key}`,
+      binary(BINARY_MUL, one),
+      null,
+      [[ARG_SRC, vec], [ARG_SRC_1, one], [ARG_DST, vec]],
+      this.#postOps([{ sum: k.beta1 }]),
+    );
+    this.#run(mStep, [[ARG_SRC, b.g], [ARG_SRC_1, at(0)], [ARG_DST, b.m]]);
+    // v = (1 - b2) g g + b2 v
+    const vStep = this.#primitive(
+      `adam-v:${key}`,
+      binary(BINARY_MUL, vec),
+      null,
+      [[ARG_SRC, vec], [ARG_SRC_1, vec], [ARG_DST, vec]],
+      this.#postOps([{ eltwise: ELTWISE_LINEAR, alpha: 1 - k.beta2, beta: 0 }, { sum: k.beta2 }]),
+    );
+    this.#run(vStep, [[ARG_SRC, b.g], [ARG_SRC_1, b.g], [ARG_DST, b.v]]);
+    // d = sqrt(v * (1 / bc2)) + eps (a binary op: oneDNN's eltwise with post-ops is its
+    // reference kernel, and gave zeros)
+    const dStep = this.#primitive(
+      `adam-d:${key}`,
+      binary(BINARY_MUL, one),
+      null,
+      [[ARG_SRC, vec], [ARG_SRC_1, one], [ARG_DST, vec]],
+      this.#postOps([{ eltwise: ELTWISE_SQRT, alpha: 0, beta: 0 }, {
+        eltwise: ELTWISE_LINEAR,
+        alpha: 1,
+        beta: k.eps,
+      }]),
+    );
+    this.#run(dStep, [[ARG_SRC, b.v], [ARG_SRC_1, at(1)], [ARG_DST, b.scratch]]);
+    // out = m / d * (-lr / bc1) + p
+    const pStep = this.#primitive(
+      `adam-p:${key}`,
+      binary(BINARY_DIV, vec),
+      null,
+      [[ARG_SRC, vec], [ARG_SRC_1, vec], [ARG_DST, vec], [postOpSrc1(0), one], [
+        postOpSrc1(1),
+        vec,
+      ]],
+      this.#postOps([{ binary: BINARY_MUL, md: one }, { binary: BINARY_ADD, md: vec }]),
+    );
+    this.#run(pStep, [[ARG_SRC, b.m], [ARG_SRC_1, b.scratch], [ARG_DST, b.out], [
+      postOpSrc1(0),
+      at(2),
+    ], [postOpSrc1(1), b.p]]);
+    this.#check(this.#lib.dnnl_stream_wait(this.#stream), "stream_wait");
   }
 
   /** The implementation oneDNN picked for a pass of `shape` (creates the primitive if needed). */

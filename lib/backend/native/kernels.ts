@@ -76,9 +76,31 @@ function activeEngine(): Dnnl {
   return engine;
 }
 
-/** The oneDNN geometry of a tfjs conv (NHWC, dilation 1), or null when it cannot be expressed. */
-function convShape(info: backend_util.Conv2DInfo): ConvShape | null {
+/**
+ * The oneDNN geometry of a float32 NHWC conv2d of x `xShape` with a filter `filterShape`, or
+ * null when the native kernels do not take it (NCHW, another dtype, dilation, negative padding,
+ * or a given `dy` that is not the conv's output): the caller falls back then.
+ */
+function nativeConvShape(
+  tensors: TensorInfo[],
+  dataFormat: string,
+  xShape: number[],
+  filterShape: number[],
+  attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
+  dilations: number | [number, number] = 1,
+  dy?: TensorInfo,
+): ConvShape | null {
+  if (dataFormat === "NCHW" || tensors.some((t) => t.dtype !== "float32")) return null;
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad as "same",
+    attrs.dimRoundingMode as "floor" | undefined,
+  );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (dy && !util.arraysEqual(dy.shape, info.outShape)) return null;
   const s: ConvShape = {
     n: info.batchSize,
     h: info.inHeight,
@@ -116,22 +138,22 @@ function conv2D(
   args: { inputs: { x: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: Conv2DAttrs },
 ) {
   const { inputs: { x, filter }, backend, attrs } = args;
-  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
-  if (dataFormat === "NCHW" || x.dtype !== "float32" || filter.dtype !== "float32") {
-    return fallback(Conv2D, args as never);
-  }
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
+  const shape = nativeConvShape(
+    [x, filter],
+    attrs.dataFormat,
+    x.shape,
+    filter.shape,
+    attrs,
+    attrs.dilations,
   );
-  const shape = convShape(info);
   if (!shape) return fallback(Conv2D, args as never);
   count(Conv2D, true);
-  return runConv(backend, shape, "forward", x, filter, null, info.outShape);
+  return runConv(backend, shape, "forward", x, filter, null, [
+    shape.n,
+    shape.oh,
+    shape.ow,
+    shape.co,
+  ]);
 }
 
 function conv2DBackpropInput(args: {
@@ -140,24 +162,18 @@ function conv2DBackpropInput(args: {
   attrs: Conv2DBackpropInputAttrs;
 }) {
   const { inputs: { dy, filter }, backend, attrs } = args;
-  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
-  if (dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") {
-    return fallback(Conv2DBackpropInput, args as never);
-  }
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
+  const shape = nativeConvShape(
+    [dy, filter],
+    attrs.dataFormat,
+    attrs.inputShape,
+    filter.shape,
+    attrs,
     1,
-    pad,
-    dimRoundingMode,
+    dy,
   );
-  const shape = convShape(info);
-  if (!shape || !util.arraysEqual(dy.shape, info.outShape)) {
-    return fallback(Conv2DBackpropInput, args as never);
-  }
+  if (!shape) return fallback(Conv2DBackpropInput, args as never);
   count(Conv2DBackpropInput, true);
-  return runConv(backend, shape, "backwardData", null, filter, dy, [...inputShape]);
+  return runConv(backend, shape, "backwardData", null, filter, dy, [...attrs.inputShape]);
 }
 
 function conv2DBackpropFilter(args: {
@@ -166,24 +182,18 @@ function conv2DBackpropFilter(args: {
   attrs: Conv2DBackpropFilterAttrs;
 }) {
   const { inputs: { x, dy }, backend, attrs } = args;
-  const { filterShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
-  if (dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32") {
-    return fallback(Conv2DBackpropFilter, args as never);
-  }
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
+  const shape = nativeConvShape(
+    [x, dy],
+    attrs.dataFormat,
+    x.shape,
+    attrs.filterShape,
+    attrs,
     1,
-    pad,
-    dimRoundingMode,
+    dy,
   );
-  const shape = convShape(info);
-  if (!shape || !util.arraysEqual(dy.shape, info.outShape)) {
-    return fallback(Conv2DBackpropFilter, args as never);
-  }
+  if (!shape) return fallback(Conv2DBackpropFilter, args as never);
   count(Conv2DBackpropFilter, true);
-  return runConv(backend, shape, "backwardWeights", x, null, dy, [...filterShape]);
+  return runConv(backend, shape, "backwardWeights", x, null, dy, [...attrs.filterShape]);
 }
 
 /**

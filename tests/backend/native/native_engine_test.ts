@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
+  Adam,
   describeBackend,
   GanTrainer,
   initBackend,
@@ -147,5 +148,40 @@ Deno.test({
       resume: true,
     });
     assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
+  },
+});
+
+Deno.test({
+  name: "Adam on native (oneDNN passes) matches the JS loop on cpu over three steps",
+  ignore,
+  async fn() {
+    const n = 5000; // above the native update's threshold
+    const run = async (backend: "cpu" | "native") => {
+      await initBackend({ backend, threads: 1 });
+      const init = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+      const p = tf.variable(tf.tensor1d(init));
+      const opt = new Adam(new Map([["p", p]]), { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8 });
+      for (let t = 0; t < 3; t++) {
+        const g = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.cos(i * (t + 1))));
+        opt.apply(new Map([["p", g]]));
+        g.dispose();
+      }
+      const state = [...opt.stateTensors().values()].map((s) => s.dataSync() as Float32Array);
+      const out = { p: p.dataSync() as Float32Array, m: state[0], v: state[1] };
+      opt.dispose();
+      p.dispose();
+      return out;
+    };
+    const ref = await run("cpu"), got = await run("native");
+    for (const k of ["p", "m", "v"] as const) {
+      let d = 0, scale = 0;
+      for (let i = 0; i < n; i++) {
+        d = Math.max(d, Math.abs(got[k][i] - ref[k][i]));
+        scale = Math.max(scale, Math.abs(ref[k][i]));
+      }
+      assert.ok(d <= 1e-6 * Math.max(1, scale), `${k}: max abs difference ${d}`);
+    }
+    // the parameters moved: the update ran
+    assert.ok(Math.abs(got.p[1] - Math.sin(1)) > 1e-5);
   },
 });
