@@ -76,6 +76,15 @@ function newTensor(shape: number[], fill: (out: Float32Array) => void): tf.Tenso
   return tf.tensor(out, shape);
 }
 
+const scratchBySize = new Map<number, Float32Array>();
+
+/** A reused buffer of `size` floats for the native backward pass's intermediate gradient. */
+function nativeScratch(size: number): Float32Array {
+  let buf = scratchBySize.get(size);
+  if (!buf) scratchBySize.set(size, buf = new Float32Array(size));
+  return buf;
+}
+
 /** Rows per mask row: values per (example, channel) pair, or all rows without a mask. */
 function maskRows(x: tf.Tensor, c: number, mask: Float32Array | undefined): number {
   const n = x.size / c;
@@ -110,7 +119,6 @@ export function fusedBatchNormTrain(
     const batch = mask ? x.shape[0] : 1;
     const shape: BatchNormShape = { batch, spatial: n / batch, c };
     const negSlope = act.kind === "none" ? null : slope;
-    const scratch = new Float32Array(x.size);
     const op = tf.customGrad(
       // deno-lint-ignore no-explicit-any
       ((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: any) => {
@@ -144,7 +152,7 @@ export function fusedBatchNormTrain(
                 dx: ptrOf(g),
                 dgamma: ptrOf(dgamma),
                 dbeta: ptrOf(dbeta),
-              }, ptrOf(scratch));
+              }, ptrOf(nativeScratch(x.size)));
             });
             return [dx, tf.tensor(dgamma, [c]), tf.tensor(dbeta, [c])];
           },

@@ -210,8 +210,24 @@ interface ConvPrimitive {
 /** A cached primitive with one memory object per argument (handles set at each run). */
 interface Primitive {
   prim: Ptr;
+  /** Its primitive descriptor (a backward pass's hint). */
+  pd: Ptr;
   mems: Map<number, Ptr>;
   args: Uint8Array;
+}
+
+/** One post-op of a primitive (see `Dnnl.#postOps`). */
+type PostOp =
+  | { sum: number }
+  | { eltwise: number; alpha: number; beta: number }
+  | { binary: number; md: Uint8Array };
+
+/** How to build a {@link Primitive} (see `Dnnl.#primitive`). */
+interface PrimitiveRecipe {
+  op: (desc: Uint8Array) => number;
+  mds: [number, Uint8Array][];
+  hint?: Ptr;
+  attr?: Ptr;
 }
 
 /**
@@ -276,7 +292,6 @@ export class Dnnl {
   /** What was opened. */
   readonly info: DnnlInfo;
   #lib: Lib;
-  #close: () => void;
   #engine: Ptr;
   #stream: Ptr;
   #convs = new Map<string, ConvPrimitive>();
@@ -285,7 +300,6 @@ export class Dnnl {
 
   private constructor(lib: Deno.DynamicLibrary<typeof SYMBOLS>, library: string) {
     this.#lib = lib.symbols;
-    this.#close = () => lib.close();
     const v = new Deno.UnsafePointerView(this.#lib.dnnl_version()!);
     const [major, minor, patch] = [v.getInt32(0), v.getInt32(4), v.getInt32(8)];
     const version = `${major}.${minor}.${patch}`;
@@ -386,10 +400,10 @@ export class Dnnl {
   }
 
   #conv(shape: ConvShape, pass: ConvPass): ConvPrimitive {
-    const key = `${pass}:${Object.values(shape).join(",")}`;
+    const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = shape;
+    const key = `${pass}:${[n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl]}`;
     const cached = this.#convs.get(key);
     if (cached) return cached;
-    const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl } = shape;
     const pb = (oh - 1) * sh + kh - h - pt, pr = (ow - 1) * sw + kw - w - pl;
     const src = this.#md([n, ci, h, w], TAG_NHWC);
     const dst = this.#md([n, co, oh, ow], TAG_NHWC);
@@ -581,18 +595,15 @@ export class Dnnl {
   }
 
   /**
-   * A cached primitive for `key`: `op` builds the op descriptor (into the buffer it is given)
-   * and `mds` names each argument's memory descriptor.
+   * The cached primitive for `key`; on a miss `build` says how to make it: `op` writes the op
+   * descriptor into the buffer it is given, `mds` names each argument's memory descriptor,
+   * `hint` is the forward primitive descriptor a backward pass needs, `attr` its post-ops.
+   * Nothing is built, and no FFI call made, when the primitive is cached.
    */
-  #primitive(
-    key: string,
-    op: (desc: Uint8Array) => number,
-    hint: Ptr,
-    mds: [number, Uint8Array][],
-    attr: Ptr = null,
-  ): Primitive {
+  #primitive(key: string, build: () => PrimitiveRecipe): Primitive {
     const cached = this.#prims.get(key);
     if (cached) return cached;
+    const { op, mds, hint = null, attr = null } = build();
     const desc = new Uint8Array(OP_DESC_BYTES);
     this.#check(op(desc), `${key} desc_init`);
     const pd = outPtr();
@@ -604,16 +615,13 @@ export class Dnnl {
     this.#check(this.#lib.dnnl_primitive_create(ptrOf(prim), ptrValue(pd)), "primitive_create");
     const p: Primitive = {
       prim: ptrValue(prim),
+      pd: ptrValue(pd),
       mems: new Map(mds.map(([arg, md]) => [arg, this.#memory(md)])),
       args: new Uint8Array(EXEC_ARG_BYTES * mds.length),
     };
     this.#prims.set(key, p);
-    // keep the forward primitive descriptor of a batch norm for its backward pass
-    if (key.startsWith("bnf:")) this.#hints.set(key, ptrValue(pd));
     return p;
   }
-
-  #hints = new Map<string, Ptr>();
 
   #run(p: Primitive, handles: [number, Ptr][]): void {
     for (const [arg, handle] of handles) {
@@ -631,26 +639,61 @@ export class Dnnl {
     };
   }
 
-  #bnForwardPrimitive(s: BatchNormShape, eps: number): { key: string; p: Primitive } {
-    const key = `bnf:${s.batch},${s.spatial},${s.c},${eps}`;
-    const { data, chan } = this.#bnMds(s);
-    const p = this.#primitive(
-      key,
-      (d) =>
-        this.#lib.dnnl_batch_normalization_forward_desc_init(
-          ptrOf(d),
-          PROP_FORWARD_TRAINING,
-          ptrOf(data),
-          eps,
-          BN_USE_SCALE | BN_USE_SHIFT,
-        ),
-      null,
-      [[ARG_SRC, data], [ARG_DST, data], [ARG_MEAN, chan], [ARG_VARIANCE, chan], [
-        ARG_SCALE,
-        chan,
-      ], [ARG_SHIFT, chan]],
-    );
-    return { key, p };
+  #bnForward(s: BatchNormShape, eps: number): Primitive {
+    return this.#primitive(`bnf:${s.batch},${s.spatial},${s.c},${eps}`, () => {
+      const { data, chan } = this.#bnMds(s);
+      return {
+        op: (d) =>
+          this.#lib.dnnl_batch_normalization_forward_desc_init(
+            ptrOf(d),
+            PROP_FORWARD_TRAINING,
+            ptrOf(data),
+            eps,
+            BN_USE_SCALE | BN_USE_SHIFT,
+          ),
+        mds: [[ARG_SRC, data], [ARG_DST, data], [ARG_MEAN, chan], [ARG_VARIANCE, chan], [
+          ARG_SCALE,
+          chan,
+        ], [ARG_SHIFT, chan]],
+      };
+    });
+  }
+
+  /** ReLU with negative slope `slope`, in place (its backward pass takes it as the hint). */
+  #reluForward(s: BatchNormShape, slope: number): Primitive {
+    return this.#primitive(`eltf:${s.batch},${s.spatial},${s.c},${slope}`, () => {
+      const { data } = this.#bnMds(s);
+      return {
+        op: (d) =>
+          this.#lib.dnnl_eltwise_forward_desc_init(
+            ptrOf(d),
+            PROP_FORWARD_TRAINING,
+            ELTWISE_RELU_USE_DST,
+            ptrOf(data),
+            slope,
+            0,
+          ),
+        mds: [[ARG_SRC, data], [ARG_DST, data]],
+      };
+    });
+  }
+
+  /** The data times the [batch, c] channel mask. */
+  #maskMul(s: BatchNormShape): Primitive {
+    return this.#primitive(`mul:${s.batch},${s.spatial},${s.c}`, () => {
+      const { data, mask } = this.#bnMds(s);
+      return {
+        op: (d) =>
+          this.#lib.dnnl_binary_desc_init(
+            ptrOf(d),
+            BINARY_MUL,
+            ptrOf(data),
+            ptrOf(mask),
+            ptrOf(data),
+          ),
+        mds: [[ARG_SRC, data], [ARG_SRC_1, mask], [ARG_DST, data]],
+      };
+    });
   }
 
   /**
@@ -665,50 +708,19 @@ export class Dnnl {
     slope: number | null,
     b: BatchNormForwardBuffers,
   ): void {
-    const { p } = this.#bnForwardPrimitive(s, eps);
-    this.#run(p, [[ARG_SRC, b.x], [ARG_DST, b.y], [ARG_MEAN, b.mean], [ARG_VARIANCE, b.variance], [
-      ARG_SCALE,
-      b.gamma,
-    ], [ARG_SHIFT, b.beta]]);
-    const { data, mask } = this.#bnMds(s);
-    if (slope !== null) {
-      const act = this.#primitive(
-        `eltf:${s.batch},${s.spatial},${s.c},${slope}`,
-        (d) =>
-          this.#lib.dnnl_eltwise_forward_desc_init(
-            ptrOf(d),
-            PROP_FORWARD_TRAINING,
-            ELTWISE_RELU_USE_DST,
-            ptrOf(data),
-            slope,
-            0,
-          ),
-        null,
-        [[ARG_SRC, data], [ARG_DST, data]],
-      );
-      this.#run(act, [[ARG_SRC, b.y], [ARG_DST, b.y]]);
-    }
+    this.#run(this.#bnForward(s, eps), [
+      [ARG_SRC, b.x],
+      [ARG_DST, b.y],
+      [ARG_MEAN, b.mean],
+      [ARG_VARIANCE, b.variance],
+      [ARG_SCALE, b.gamma],
+      [ARG_SHIFT, b.beta],
+    ]);
+    if (slope !== null) this.#run(this.#reluForward(s, slope), [[ARG_SRC, b.y], [ARG_DST, b.y]]);
     if (b.mask) {
-      const mul = this.#mulPrimitive(s, data, mask);
-      this.#run(mul, [[ARG_SRC, b.y], [ARG_SRC_1, b.mask], [ARG_DST, b.y]]);
+      this.#run(this.#maskMul(s), [[ARG_SRC, b.y], [ARG_SRC_1, b.mask], [ARG_DST, b.y]]);
     }
     this.#check(this.#lib.dnnl_stream_wait(this.#stream), "stream_wait");
-  }
-
-  #mulPrimitive(s: BatchNormShape, data: Uint8Array, mask: Uint8Array): Primitive {
-    return this.#primitive(
-      `mul:${s.batch},${s.spatial},${s.c}`,
-      (d) =>
-        this.#lib.dnnl_binary_desc_init(
-          ptrOf(d),
-          BINARY_MUL,
-          ptrOf(data),
-          ptrOf(mask),
-          ptrOf(data),
-        ),
-      null,
-      [[ARG_SRC, data], [ARG_SRC_1, mask], [ARG_DST, data]],
-    );
   }
 
   /**
@@ -722,59 +734,58 @@ export class Dnnl {
     b: BatchNormBackwardBuffers,
     scratch: Ptr,
   ): void {
-    const { data, chan, mask } = this.#bnMds(s);
     let g = b.dy;
     if (b.mask) {
-      this.#run(this.#mulPrimitive(s, data, mask), [[ARG_SRC, b.dy], [ARG_SRC_1, b.mask], [
-        ARG_DST,
-        scratch,
-      ]]);
+      this.#run(this.#maskMul(s), [[ARG_SRC, b.dy], [ARG_SRC_1, b.mask], [ARG_DST, scratch]]);
       g = scratch;
     }
     if (slope !== null) {
       // the activation's derivative from the sign of its output (a mask keeps the sign)
-      const act = this.#primitive(
-        `eltb:${s.batch},${s.spatial},${s.c},${slope}`,
-        (d) =>
-          this.#lib.dnnl_eltwise_backward_desc_init(
-            ptrOf(d),
-            ELTWISE_RELU_USE_DST,
-            ptrOf(data),
-            ptrOf(data),
-            slope,
-            0,
-          ),
-        this.#eltwiseHint(s, slope, data),
-        [[ARG_DST, data], [ARG_DIFF_DST, data], [ARG_DIFF_SRC, data]],
-      );
+      const act = this.#primitive(`eltb:${s.batch},${s.spatial},${s.c},${slope}`, () => {
+        const { data } = this.#bnMds(s);
+        return {
+          op: (d) =>
+            this.#lib.dnnl_eltwise_backward_desc_init(
+              ptrOf(d),
+              ELTWISE_RELU_USE_DST,
+              ptrOf(data),
+              ptrOf(data),
+              slope,
+              0,
+            ),
+          hint: this.#reluForward(s, slope).pd,
+          mds: [[ARG_DST, data], [ARG_DIFF_DST, data], [ARG_DIFF_SRC, data]],
+        };
+      });
       this.#run(act, [[ARG_DST, b.y], [ARG_DIFF_DST, g], [ARG_DIFF_SRC, scratch]]);
       g = scratch;
     }
-    const { key } = this.#bnForwardPrimitive(s, eps);
-    const bwd = this.#primitive(
-      `bnb:${s.batch},${s.spatial},${s.c},${eps}`,
-      (d) =>
-        this.#lib.dnnl_batch_normalization_backward_desc_init(
-          ptrOf(d),
-          PROP_BACKWARD,
-          ptrOf(data),
-          ptrOf(data),
-          eps,
-          BN_USE_SCALE | BN_USE_SHIFT,
-        ),
-      this.#hints.get(key)!,
-      [
-        [ARG_SRC, data],
-        [ARG_MEAN, chan],
-        [ARG_VARIANCE, chan],
-        [ARG_DIFF_DST, data],
-        [ARG_SCALE, chan],
-        [ARG_SHIFT, chan],
-        [ARG_DIFF_SRC, data],
-        [ARG_DIFF_SCALE, chan],
-        [ARG_DIFF_SHIFT, chan],
-      ],
-    );
+    const bwd = this.#primitive(`bnb:${s.batch},${s.spatial},${s.c},${eps}`, () => {
+      const { data, chan } = this.#bnMds(s);
+      return {
+        op: (d) =>
+          this.#lib.dnnl_batch_normalization_backward_desc_init(
+            ptrOf(d),
+            PROP_BACKWARD,
+            ptrOf(data),
+            ptrOf(data),
+            eps,
+            BN_USE_SCALE | BN_USE_SHIFT,
+          ),
+        hint: this.#bnForward(s, eps).pd,
+        mds: [
+          [ARG_SRC, data],
+          [ARG_MEAN, chan],
+          [ARG_VARIANCE, chan],
+          [ARG_DIFF_DST, data],
+          [ARG_SCALE, chan],
+          [ARG_SHIFT, chan],
+          [ARG_DIFF_SRC, data],
+          [ARG_DIFF_SCALE, chan],
+          [ARG_DIFF_SHIFT, chan],
+        ],
+      };
+    });
     this.#run(bwd, [
       [ARG_SRC, b.x],
       [ARG_MEAN, b.mean],
@@ -789,44 +800,12 @@ export class Dnnl {
     this.#check(this.#lib.dnnl_stream_wait(this.#stream), "stream_wait");
   }
 
-  /** The forward eltwise primitive descriptor an eltwise backward pass needs as its hint. */
-  #eltwiseHint(s: BatchNormShape, slope: number, data: Uint8Array): Ptr {
-    const key = `elth:${s.batch},${s.spatial},${s.c},${slope}`;
-    const cached = this.#hints.get(key);
-    if (cached) return cached;
-    const desc = new Uint8Array(OP_DESC_BYTES);
-    this.#check(
-      this.#lib.dnnl_eltwise_forward_desc_init(
-        ptrOf(desc),
-        PROP_FORWARD_TRAINING,
-        ELTWISE_RELU_USE_DST,
-        ptrOf(data),
-        slope,
-        0,
-      ),
-      "eltwise_forward_desc_init",
-    );
-    const pd = outPtr();
-    this.#check(
-      this.#lib.dnnl_primitive_desc_create(ptrOf(pd), ptrOf(desc), null, this.#engine, null),
-      "eltwise primitive_desc_create",
-    );
-    this.#hints.set(key, ptrValue(pd));
-    return ptrValue(pd);
-  }
-
   /**
    * Primitive attributes with a chain of post-ops: `sum` (dst = result + scale * dst),
    * `eltwise` (ReLU, linear, ...: alg, alpha, beta) or `binary` (alg with a second input of
    * descriptor md, given at execution as {@link postOpSrc1}).
    */
-  #postOps(
-    ops: (
-      | { sum: number }
-      | { eltwise: number; alpha: number; beta: number }
-      | { binary: number; md: Uint8Array }
-    )[],
-  ): Ptr {
+  #postOps(ops: PostOp[]): Ptr {
     const po = outPtr();
     this.#check(this.#lib.dnnl_post_ops_create(ptrOf(po)), "post_ops_create");
     const postOps = ptrValue(po);
@@ -866,7 +845,6 @@ export class Dnnl {
     b: { p: Ptr; g: Ptr; m: Ptr; v: Ptr; out: Ptr; scratch: Ptr },
     k: { beta1: number; beta2: number; eps: number; stepSize: number; rootBc2: number },
   ): void {
-    const vec = this.#md([n], TAG_A), one = this.#md([1], TAG_A);
     const key = `${n},${k.beta1},${k.beta2},${k.eps}`;
     const sc = this.#adamScalars;
     sc[0] = 1 - k.beta1;
@@ -874,34 +852,41 @@ export class Dnnl {
     sc[2] = -k.stepSize;
     const at = (i: number) =>
       Deno.UnsafePointer.create(BigInt(Deno.UnsafePointer.value(ptrOf(sc))) + BigInt(4 * i));
-    const binary = (alg: number, src1: Uint8Array) => (d: Uint8Array) =>
-      this.#lib.dnnl_binary_desc_init(ptrOf(d), alg, ptrOf(vec), ptrOf(src1), ptrOf(vec));
+    /** A binary op over [n] with a second input of n values or one; post-ops in `attr`. */
+    const binary =
+      (alg: number, src1IsVector: boolean, postOps: PostOp[]) => (): PrimitiveRecipe => {
+        const vec = this.#md([n], TAG_A), one = this.#md([1], TAG_A);
+        const src1 = src1IsVector ? vec : one;
+        const mds: [number, Uint8Array][] = [[ARG_SRC, vec], [ARG_SRC_1, src1], [ARG_DST, vec]];
+        postOps.forEach((op, i) => {
+          if ("binary" in op) mds.push([postOpSrc1(i), op.md]);
+        });
+        return {
+          op: (d) =>
+            this.#lib.dnnl_binary_desc_init(ptrOf(d), alg, ptrOf(vec), ptrOf(src1), ptrOf(vec)),
+          mds,
+          attr: this.#postOps(postOps),
+        };
+      };
     // m = (1 - b1) g + b1 m
     const mStep = this.#primitive(
       `adam-m:${key}`,
-      binary(BINARY_MUL, one),
-      null,
-      [[ARG_SRC, vec], [ARG_SRC_1, one], [ARG_DST, vec]],
-      this.#postOps([{ sum: k.beta1 }]),
+      binary(BINARY_MUL, false, [{ sum: k.beta1 }]),
     );
     this.#run(mStep, [[ARG_SRC, b.g], [ARG_SRC_1, at(0)], [ARG_DST, b.m]]);
     // v = (1 - b2) g g + b2 v
     const vStep = this.#primitive(
       `adam-v:${key}`,
-      binary(BINARY_MUL, vec),
-      null,
-      [[ARG_SRC, vec], [ARG_SRC_1, vec], [ARG_DST, vec]],
-      this.#postOps([{ eltwise: ELTWISE_LINEAR, alpha: 1 - k.beta2, beta: 0 }, { sum: k.beta2 }]),
+      binary(BINARY_MUL, true, [{ eltwise: ELTWISE_LINEAR, alpha: 1 - k.beta2, beta: 0 }, {
+        sum: k.beta2,
+      }]),
     );
     this.#run(vStep, [[ARG_SRC, b.g], [ARG_SRC_1, b.g], [ARG_DST, b.v]]);
     // d = sqrt(v * (1 / bc2)) + eps (a binary op: oneDNN's eltwise with post-ops is its
     // reference kernel, and gave zeros)
     const dStep = this.#primitive(
       `adam-d:${key}`,
-      binary(BINARY_MUL, one),
-      null,
-      [[ARG_SRC, vec], [ARG_SRC_1, one], [ARG_DST, vec]],
-      this.#postOps([{ eltwise: ELTWISE_SQRT, alpha: 0, beta: 0 }, {
+      binary(BINARY_MUL, false, [{ eltwise: ELTWISE_SQRT, alpha: 0, beta: 0 }, {
         eltwise: ELTWISE_LINEAR,
         alpha: 1,
         beta: k.eps,
@@ -911,29 +896,15 @@ export class Dnnl {
     // out = m / d * (-lr / bc1) + p
     const pStep = this.#primitive(
       `adam-p:${key}`,
-      binary(BINARY_DIV, vec),
-      null,
-      [[ARG_SRC, vec], [ARG_SRC_1, vec], [ARG_DST, vec], [postOpSrc1(0), one], [
-        postOpSrc1(1),
-        vec,
-      ]],
-      this.#postOps([{ binary: BINARY_MUL, md: one }, { binary: BINARY_ADD, md: vec }]),
+      binary(BINARY_DIV, true, [
+        { binary: BINARY_MUL, md: this.#md([1], TAG_A) },
+        { binary: BINARY_ADD, md: this.#md([n], TAG_A) },
+      ]),
     );
     this.#run(pStep, [[ARG_SRC, b.m], [ARG_SRC_1, b.scratch], [ARG_DST, b.out], [
       postOpSrc1(0),
       at(2),
     ], [postOpSrc1(1), b.p]]);
     this.#check(this.#lib.dnnl_stream_wait(this.#stream), "stream_wait");
-  }
-
-  /** The implementation oneDNN picked for a pass of `shape` (creates the primitive if needed). */
-  implementation(shape: ConvShape, pass: ConvPass): string {
-    return this.#conv(shape, pass).impl;
-  }
-
-  /** Closes the library (primitives are not freed one by one: the process owns them). */
-  close(): void {
-    this.#convs.clear();
-    this.#close();
   }
 }

@@ -23,7 +23,7 @@ export interface NativeEngineReport extends DnnlInfo {
   threads: number;
 }
 
-/** Options of {@link startNativeEngine}. */
+/** Options of {@link openNativeEngine}. */
 export interface NativeEngineOptions {
   /** Threads for oneDNN's pool (1..64). */
   threads: number;
@@ -77,16 +77,6 @@ export function activateNativeEngine(): void {
 }
 
 let active = false;
-
-/**
- * {@link openNativeEngine}, then {@link activateNativeEngine} (the wasm backend must already
- * be active).
- */
-export function startNativeEngine(options: NativeEngineOptions): NativeEngineReport {
-  const report = openNativeEngine(options);
-  activateNativeEngine();
-  return report;
-}
 
 /** The running engine's oneDNN handle, or null before {@link activateNativeEngine}. */
 export function nativeEngine(): Dnnl | null {

@@ -36,6 +36,7 @@ import { applyActivation } from "../wasm/fused_mat_mul.ts";
 import {
   type BackendWasm,
   dispose,
+  geometryOf,
   heapF32,
   makeOutput,
   packKernelFuncs,
@@ -101,21 +102,7 @@ function nativeConvShape(
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (dy && !util.arraysEqual(dy.shape, info.outShape)) return null;
-  const s: ConvShape = {
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    ci: info.inChannels,
-    oh: info.outHeight,
-    ow: info.outWidth,
-    co: info.outChannels,
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    pt: info.padInfo.top,
-    pl: info.padInfo.left,
-  };
+  const s: ConvShape = geometryOf(info);
   return s.pt < 0 || s.pl < 0 ? null : s;
 }
 
@@ -330,15 +317,4 @@ export function registerNativeKernels(dnnl: Dnnl): void {
 export function replacedKernel(kernelName: string): KernelFunc | null {
   const current = getKernel(kernelName, "wasm");
   return current && nativeFuncs.has(current.kernelFunc) ? replaced.get(kernelName) ?? null : null;
-}
-
-/** Puts back the kernels {@link registerNativeKernels} replaced (for tests and bench). */
-export function unregisterNativeKernels(): void {
-  for (const [kernelName] of CONFIGS) {
-    const f = replaced.get(kernelName);
-    const current = getKernel(kernelName, "wasm");
-    if (!current || !nativeFuncs.has(current.kernelFunc) || !f) continue;
-    unregisterKernel(kernelName, "wasm");
-    registerKernel({ kernelName, backendName: "wasm", kernelFunc: f });
-  }
 }

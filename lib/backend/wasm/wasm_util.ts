@@ -196,6 +196,26 @@ export interface ConvGeometry {
   info: backend_util.Conv2DInfo;
 }
 
+/** The NHWC geometry of tfjs's description of a conv2d. */
+export function geometryOf(info: backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+    info,
+  };
+}
+
 /**
  * Describes the forward conv2d (x `xShape`, filter `filterShape`) whose gradient `kernel`
  * computes, and checks that `dyShape` is that conv's output shape.
@@ -224,22 +244,7 @@ export function convGeometry(
     false,
     "channelsLast",
   );
-  const g: ConvGeometry = {
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    ci: info.inChannels,
-    oh: info.outHeight,
-    ow: info.outWidth,
-    co: info.outChannels,
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    pt: info.padInfo.top,
-    pl: info.padInfo.left,
-    info,
-  };
+  const g = geometryOf(info);
   util.assert(
     util.arraysEqual(dyShape, [g.n, g.oh, g.ow, g.co]),
     () =>
