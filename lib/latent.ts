@@ -2,7 +2,7 @@
  * Walking the latent space (report 4.3, fig 4.5): sweeps of one dimension with the others
  * fixed, linear and spherical interpolation between two points, and a random walk. Every
  * function returns latent vectors as one flat Float32Array, row after row, ready for
- * {@link generateFromLatents}.
+ * `Generator.fromLatents`.
  *
  * @module
  */

@@ -1,16 +1,31 @@
 /**
- * fashion-gan: the public API. This file only re-exports.
+ * fashion-gan: the public API. This file only re-exports, layer by layer from the bottom:
+ * each module imports only from the layers listed above it.
  *
  * @module
  */
-// randomness and backends
+// foundations: errors naming options, seeded randomness, backends
+export * from "./option_error.ts";
 export * from "./random.ts";
 export * from "./backend/init_backend.ts";
 export * from "./backend/read_tidy.ts";
+// file formats
+export * from "./io/atomic_write.ts";
+export * from "./io/json_lines.ts";
+export * from "./io/npy.ts";
+export * from "./io/checkpoint.ts";
+// figures
+export * from "./viz/image_grid.ts";
+export * from "./viz/loss_plot.ts";
+export * from "./viz/labelled_grid.ts";
+export * from "./viz/gif.ts";
+export * from "./viz/evolution.ts";
+export * from "./viz/jupyter.ts";
 // data
 export * from "./data/idx.ts";
 export * from "./data/fashion_mnist.ts";
 export * from "./data/batches.ts";
+export * from "./data/statistics.ts";
 // models
 export * from "./models/model_config.ts";
 export * from "./models/layers.ts";
@@ -18,38 +33,33 @@ export * from "./models/spectral_norm.ts";
 export * from "./models/network.ts";
 export * from "./models/mlp_gan.ts";
 export * from "./models/dcgan.ts";
-export * from "./models/create_gan.ts";
+export * from "./models/registry.ts";
+export * from "./models/generator.ts";
+export * from "./latent.ts";
 // training
 export * from "./train/train_config.ts";
 export * from "./train/losses.ts";
 export * from "./train/second_order_grads.ts";
 export * from "./train/adam.ts";
-export * from "./train/checkpoint.ts";
 export * from "./train/gan_trainer.ts";
-export * from "./train/history.ts";
+export * from "./train/run_dir.ts";
 export * from "./train/run.ts";
-export * from "./train/load_run.ts";
 // evaluation
 export * from "./eval/classifier.ts";
 export * from "./eval/conditional.ts";
 export * from "./eval/ensure_judge.ts";
 export * from "./eval/metrics.ts";
-export * from "./eval/npy.ts";
 export * from "./eval/quality.ts";
 export * from "./eval/run_summary.ts";
 export * from "./eval/table2.ts";
 export * from "./eval/leaderboard.ts";
-// figures
-export * from "./viz/image_grid.ts";
-export * from "./viz/loss_plot.ts";
-export * from "./viz/labelled_grid.ts";
-export * from "./viz/gif.ts";
-export * from "./viz/jupyter.ts";
-export * from "./latent.ts";
 // notebooks
 export * from "./notebook/profile.ts";
-export * from "./notebook/ensure_run.ts";
-export * from "./notebook/samples.ts";
-export * from "./notebook/setup.ts";
 export * from "./notebook/report_summary.ts";
 export * from "./notebook/report_index.ts";
+export * from "./notebook/setup.ts";
+export * from "./notebook/ensure_run.ts";
+export * from "./notebook/data_cells.ts";
+export * from "./notebook/run_cells.ts";
+export * from "./notebook/quality_cells.ts";
+export * from "./notebook/latent_cells.ts";

@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { activateNativeEngine, describeNativeEngine, openNativeEngine } from "./native/engine.ts";
+import { OptionError } from "../option_error.ts";
 import { registerWasmTrainingKernels } from "./wasm/register.ts";
 import { initWasmThreaded, MAX_WASM_THREADS } from "./wasm/threads.ts";
 
@@ -161,7 +162,9 @@ function firstLine(err: unknown): string {
 export async function initBackend(options: BackendOptions = {}): Promise<BackendReport> {
   const choice = options.backend ?? "auto";
   if (!BACKEND_CHOICES.includes(choice)) {
-    throw new Error(`unknown backend '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`);
+    throw new OptionError(
+      `unknown {backend} '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`,
+    );
   }
   // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
   tf.enableProdMode();
@@ -195,6 +198,20 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
 }
 
 /**
+ * The backend entry points use when none is given: `GAN_BACKEND`, else `auto`. This is the one
+ * place the library reads it (the CLIs and the notebooks call it).
+ *
+ * @throws when `GAN_BACKEND` is not one of {@link BACKEND_CHOICES}.
+ */
+export function backendFromEnv(): BackendChoice {
+  const value = Deno.env.get("GAN_BACKEND") ?? "auto";
+  if (!BACKEND_CHOICES.includes(value as BackendChoice)) {
+    throw new Error(`GAN_BACKEND expects one of ${BACKEND_CHOICES.join("|")}, got '${value}'`);
+  }
+  return value as BackendChoice;
+}
+
+/**
  * The thread count entry points use when none is given: `GAN_THREADS`, else the number of
  * logical CPUs (capped at 8, tfjs's limit). This is the one place the library reads it.
  *
@@ -212,9 +229,13 @@ export function defaultThreads(): number {
   return n;
 }
 
+/** The backend and what it runs with, e.g. `wasm (SIMD, 2 threads, ...)`: what runs record. */
+export function backendSummary(report: BackendReport): string {
+  return `${report.name}${report.detail ? ` (${report.detail})` : ""}`;
+}
+
 /** One line describing a {@link BackendReport}, for logs and notebooks. */
 export function describeBackend(report: BackendReport): string {
   const why = report.skipped.map((s) => `${s.name} skipped: ${s.reason}`).join("; ");
-  return `backend ${report.name}${report.detail ? ` (${report.detail})` : ""}` +
-    (why ? ` [${why}]` : "");
+  return `backend ${backendSummary(report)}` + (why ? ` [${why}]` : "");
 }

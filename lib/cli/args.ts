@@ -1,10 +1,25 @@
 /**
- * Shared command-line plumbing: flag parsing with clear errors, and integer/choice checks.
+ * Command-line plumbing from one table per command: each flag is declared once (name, value
+ * placeholder, type and range, help, default shown) and the usage text, the parsing and the
+ * checks of its value are generated from that declaration. The flags every command shares
+ * (`--backend`, `--threads`, `--data-dir`, `--help`) are declared here once, and
+ * {@link startBackend} is the one place an entry point turns them, or `GAN_BACKEND` and
+ * `GAN_THREADS`, into a backend.
+ *
+ * Library errors name options ({@link OptionError}); {@link runCommand} names them as this
+ * command's flags (an option `outDir` set by `--out` reads `--out`).
  *
  * @module
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { BACKEND_CHOICES, type BackendChoice, defaultThreads } from "../backend/init_backend.ts";
+import { parseArgs } from "node:util";
+import {
+  BACKEND_CHOICES,
+  backendFromEnv,
+  type BackendReport,
+  defaultThreads,
+  initBackend,
+} from "../backend/init_backend.ts";
+import { OptionError } from "../option_error.ts";
 
 /** A usage error: the CLI prints it with the usage text and exits with status 2. */
 export class UsageError extends Error {
@@ -15,114 +30,237 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses `args` strictly against `options` (unknown flags and missing values are UsageErrors). */
-export function parseFlags(
-  args: string[],
-  options: NonNullable<ParseArgsConfig["options"]>,
-): Record<string, string | boolean | undefined> {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      strict: true,
-      allowPositionals: true,
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    return values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message);
-  }
+/** How a flag's value is read and checked. */
+export type FlagType =
+  | { type: "boolean" }
+  | { type: "string" }
+  | { type: "int"; min: number; max?: number }
+  | { type: "float"; min: number; max: number; maxExclusive?: boolean }
+  | { type: "choice"; choices: readonly string[] };
+
+/** One flag of a command. */
+export interface Flag {
+  /** The name without dashes (`batch-size`). */
+  name: string;
+  /** A one-letter alias (`h`). */
+  short?: string;
+  /** The value's placeholder in the usage text (`N`, `DIR`); none for booleans. */
+  arg?: string;
+  /** Its type and range. */
+  value: FlagType;
+  /** What it does (`\n` starts a continuation line). */
+  help: string;
+  /** The default shown in the usage text, if any. */
+  shown?: string;
+  /** Whether the command needs it. */
+  required?: boolean;
+  /** The library option it sets when named differently from the flag (`--out`: `outDir`). */
+  option?: string;
+  /** What a bad value is told it should be, when the type's own phrase says too little. */
+  expects?: string;
 }
 
-/** Reads flag `--name` as an integer >= `min`, or returns `fallback` when absent. */
-export function intFlag<T>(
-  value: string | boolean | undefined,
-  name: string,
-  fallback: T,
-  min = 1,
-): number | T {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (typeof value !== "string" || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${name} expects an integer >= ${min}, got '${value}'`);
+/** The parsed value type of a flag type. */
+export type FlagValue<T extends FlagType> = T extends { type: "boolean" } ? boolean
+  : T extends { type: "int" } | { type: "float" } ? number
+  : string;
+
+/** Parsed values of a command's flags, by name; absent flags are undefined. */
+export type FlagValues<F extends readonly Flag[]> = {
+  [E in F[number] as E["name"]]?: FlagValue<E["value"]>;
+};
+
+/** A command: its synopsis, an optional paragraph, and its flags. */
+export interface Command<F extends readonly Flag[] = readonly Flag[]> {
+  /** The first usage line(s) after `usage: `. */
+  synopsis: string;
+  /** A paragraph after the synopsis. */
+  intro?: string;
+  /** Every flag, in usage order. */
+  flags: F;
+}
+
+/** `--backend NAME`, shared by every command that computes. */
+export const BACKEND_FLAG = {
+  name: "backend",
+  arg: "NAME",
+  value: { type: "choice", choices: BACKEND_CHOICES },
+  help: BACKEND_CHOICES.join("|"),
+  shown: "$GAN_BACKEND or auto",
+} as const satisfies Flag;
+
+/** `--threads N`, shared by every command that computes. */
+export const THREADS_FLAG = {
+  name: "threads",
+  arg: "N",
+  value: { type: "int", min: 1, max: 8 },
+  help: "threads of every pool (wasm, oneDNN), 1..8",
+  shown: "$GAN_THREADS or the CPU count",
+} as const satisfies Flag;
+
+/** `--data-dir DIR`, for commands that load Fashion-MNIST. */
+export const DATA_DIR_FLAG = {
+  name: "data-dir",
+  arg: "DIR",
+  value: { type: "string" },
+  help: "directory holding the Fashion-MNIST IDX files",
+  option: "dataDir",
+} as const satisfies Flag;
+
+/** `-h, --help`. */
+export const HELP_FLAG = {
+  name: "help",
+  short: "h",
+  value: { type: "boolean" },
+  help: "this text",
+} as const satisfies Flag;
+
+/** The usage text of `command`: synopsis, intro, then one aligned entry per flag. */
+export function usage(command: Command): string {
+  const heads = command.flags.map((f) =>
+    `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.arg ? ` ${f.arg}` : ""}`
+  );
+  const width = Math.max(...heads.map((h) => h.length)) + 2;
+  const entries = command.flags.map((f, i) => {
+    const extra = [f.shown !== undefined ? `default ${f.shown}` : "", f.required ? "required" : ""]
+      .filter(Boolean).join("; ");
+    const lines = f.help.split("\n");
+    if (extra) lines[0] += ` (${extra})`;
+    return [
+      `  ${heads[i].padEnd(width)}${lines[0]}`,
+      ...lines.slice(1).map((l) => `  ${"".padEnd(width)}${l}`),
+    ].join("\n");
+  });
+  return [
+    `usage: ${command.synopsis}`,
+    ...(command.intro ? ["", command.intro] : []),
+    "",
+    ...entries,
+  ]
+    .join("\n");
+}
+
+function checked(flag: Flag, raw: string | boolean): string | number | boolean {
+  const t = flag.value;
+  if (t.type === "boolean" || t.type === "string") return raw;
+  const bad = (expected: string) =>
+    new UsageError(`--${flag.name} expects ${flag.expects ?? expected}, got '${raw}'`);
+  const text = String(raw);
+  if (t.type === "choice") {
+    if (!t.choices.includes(text)) throw bad(`one of ${t.choices.join("|")}`);
+    return text;
+  }
+  const n = Number(text);
+  if (t.type === "int") {
+    const expected = t.max === undefined
+      ? `an integer >= ${t.min}`
+      : `an integer in ${t.min}..${t.max}`;
+    if (!Number.isInteger(n) || n < t.min || (t.max !== undefined && n > t.max)) {
+      throw bad(expected);
+    }
+    return n;
+  }
+  const inRange = n >= t.min && (t.maxExclusive ? n < t.max : n <= t.max);
+  if (text.trim() === "" || !Number.isFinite(n) || !inRange) {
+    throw bad(`a number in [${t.min}, ${t.max}${t.maxExclusive ? ")" : "]"}`);
   }
   return n;
 }
 
 /**
- * Reads flag `--name` as a finite number in [`min`, `max`] (or [`min`, `max`) when
- * `maxExclusive`), or returns `fallback` when absent.
+ * Parses `args` against `command`'s flags: unknown flags, missing values, values out of range
+ * and missing required flags are {@link UsageError}s naming the flag. `--help` skips the
+ * required check.
  */
-export function floatFlag(
-  value: string | boolean | undefined,
-  name: string,
-  fallback: number,
-  range: { min: number; max: number; maxExclusive?: boolean },
-): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  const { min, max, maxExclusive = false } = range;
-  const inRange = n >= min && (maxExclusive ? n < max : n <= max);
-  if (typeof value !== "string" || value.trim() === "" || !Number.isFinite(n) || !inRange) {
-    throw new UsageError(
-      `--${name} expects a number in [${min}, ${max}${maxExclusive ? ")" : "]"}, got '${value}'`,
-    );
-  }
-  return n;
-}
-
-/** Reads flag `--name` as one of `choices`, or returns `fallback` when absent. */
-export function choiceFlag<C extends string>(
-  value: string | boolean | undefined,
-  name: string,
-  choices: readonly C[],
-  fallback: C,
-): C {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || !choices.includes(value as C)) {
-    throw new UsageError(`--${name} expects one of ${choices.join("|")}, got '${value}'`);
-  }
-  return value as C;
-}
-
-/** Runs a CLI `main`, turning UsageErrors into usage + exit 2 and other errors into exit 1. */
-export async function runCli(usage: string, main: () => Promise<number | void>): Promise<never> {
+export function parseCommand<F extends readonly Flag[]>(
+  command: Command<F>,
+  args: readonly string[],
+): FlagValues<F> {
+  let values: Record<string, string | boolean | undefined>, positionals: string[];
   try {
-    const code = await main();
-    Deno.exit(code ?? 0);
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      options: Object.fromEntries(command.flags.map((f) => [
+        f.name,
+        {
+          type: f.value.type === "boolean" ? "boolean" : "string",
+          ...(f.short && { short: f.short }),
+        },
+      ])) as Record<string, { type: "boolean" | "string"; short?: string }>,
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const out: Record<string, string | number | boolean> = {};
+  for (const flag of command.flags) {
+    const raw = values[flag.name];
+    if (raw !== undefined) out[flag.name] = checked(flag, raw);
+    else if (flag.required && !values.help) throw new UsageError(`--${flag.name} is required`);
+  }
+  return out as FlagValues<F>;
+}
+
+/** How `command` names a library option: its flag (`--out` for `outDir`), else the option. */
+export function flagForOption(command: Command, option: string): string {
+  const flag = command.flags.find((f) =>
+    (f.option ?? f.name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())) === option
+  );
+  return flag ? `--${flag.name}` : option;
+}
+
+/**
+ * Runs a command's `main` with its parsed flags: `--help` prints the usage; a
+ * {@link UsageError} prints the message and the usage and exits with status 2; an
+ * {@link OptionError} prints its message with the options named as this command's flags, and
+ * any other error its message, exiting with status 1.
+ */
+export async function runCommand<F extends readonly Flag[]>(
+  command: Command<F>,
+  main: (flags: FlagValues<F>) => Promise<number | void>,
+  args: readonly string[] = Deno.args,
+): Promise<never> {
+  const text = usage(command);
+  try {
+    const flags = parseCommand(command, args);
+    if ((flags as { help?: boolean }).help) {
+      console.log(text);
+      Deno.exit(0);
+    }
+    Deno.exit((await main(flags)) ?? 0);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`error: ${err.message}\n\n${usage}`);
+      console.error(`error: ${err.message}\n\n${text}`);
       Deno.exit(2);
     }
-    console.error(`error: ${err instanceof Error ? err.message : err}`);
+    const message = err instanceof OptionError
+      ? err.render((option) => flagForOption(command, option))
+      : err instanceof Error
+      ? err.message
+      : String(err);
+    console.error(`error: ${message}`);
     Deno.exit(1);
   }
 }
 
 /**
- * The wasm thread count for an entry point: `--threads`, else `GAN_THREADS`, else the number of
- * logical CPUs (see `defaultThreads`).
+ * Starts the backend an entry point asks for: `--backend`, else `GAN_BACKEND`, else `auto`,
+ * with `--threads`, else `GAN_THREADS`, else the CPU count. Other backend options pass through.
+ *
+ * @throws {UsageError} when `GAN_BACKEND` or `GAN_THREADS` holds a bad value.
  */
-export function threadsFlag(value: string | boolean | undefined): number {
-  let fallback: number;
+export function startBackend(
+  flags: { backend?: string; threads?: number },
+  options: { wasmTrainingKernels?: boolean } = {},
+): Promise<BackendReport> {
+  let backend, threads;
   try {
-    fallback = defaultThreads();
+    backend = (flags.backend as ReturnType<typeof backendFromEnv> | undefined) ?? backendFromEnv();
+    threads = flags.threads ?? defaultThreads();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const n = intFlag(value, "threads", fallback);
-  if (n > 8) throw new UsageError(`--threads expects an integer in 1..8, got '${value}'`);
-  return n;
-}
-
-/** The backend for an entry point: `--backend`, else `GAN_BACKEND`, else `auto`. */
-export function backendFlag(value: string | boolean | undefined): BackendChoice {
-  return choiceFlag<BackendChoice>(
-    value ?? Deno.env.get("GAN_BACKEND"),
-    "backend",
-    BACKEND_CHOICES,
-    "auto",
-  );
+  return initBackend({ ...options, backend, threads });
 }

@@ -12,34 +12,104 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { describeBackend, initBackend } from "../backend/init_backend.ts";
-import { MODEL_KINDS, type ModelKind } from "../models/model_config.ts";
+import { describeBackend } from "../backend/init_backend.ts";
+import { balancedClasses } from "../models/generator.ts";
+import type { ModelKind } from "../models/model_config.ts";
+import { MODEL_KINDS, MODELS } from "../models/registry.ts";
+import { Rng } from "../random.ts";
 import { GanTrainer } from "../train/gan_trainer.ts";
 import { defaultTrainConfig } from "../train/train_config.ts";
-import { Rng } from "../random.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  startBackend,
+  THREADS_FLAG,
+} from "./args.ts";
 import { runKernelBench } from "./bench_kernels.ts";
 import { formatProfile, profileSteps } from "./bench_profile.ts";
-import { backendFlag, choiceFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
 
-const USAGE =
-  `usage: deno task bench [--model mlp|dcgan|improved|all] [--steps N] [--backend NAME] [--json]
+const FLAGS = [
+  {
+    name: "model",
+    arg: "NAME",
+    value: { type: "choice", choices: [...MODEL_KINDS, "all"] },
+    help: "which model to time (all: mlp and dcgan)",
+    shown: "all",
+  },
+  {
+    name: "steps",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "steps timed after 3 warm-up steps",
+    shown: "40 for mlp, 20 for conv models",
+  },
+  {
+    name: "batch-size",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "examples per step",
+    shown: "64",
+  },
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  {
+    name: "compare",
+    value: { type: "boolean" },
+    help: "native engine, wasm pack and stock wasm in one run, per model, one process\n" +
+      "each (the conv models cannot train on stock wasm: it has no filter gradient)",
+  },
+  {
+    name: "json",
+    value: { type: "boolean" },
+    help: "one JSON line per model:\n" +
+      '{"model","backend","threads","batchSize","stepsTimed","sPerStep","imagesPerS","peakRssMB"}',
+  },
+  {
+    name: "kernels",
+    value: { type: "boolean" },
+    help: "GFLOP/s per conv and matmul shape: stock wasm, the kernel pack, native",
+  },
+  { name: "quick", value: { type: "boolean" }, help: "with --kernels: fewer repetitions" },
+  {
+    name: "profile",
+    value: { type: "boolean" },
+    help: "where a step's time goes: ms, calls and GFLOP/s per kernel, and outside them",
+  },
+  {
+    name: "stock",
+    value: { type: "boolean" },
+    help: "time the steps without the wasm kernel pack (stock tfjs kernels; the conv\n" +
+      "models cannot train then: stock wasm has no Conv2DBackpropFilter)",
+  },
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
+
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: `deno task bench [--model ${
+    [...MODEL_KINDS, "all"].join("|")
+  }] [--steps N] [--backend NAME] [--json]
        deno task bench --compare [--model NAME] [--steps N] [--threads N]
        deno task bench --kernels [--quick]
-       deno task bench --profile [--model NAME] [--steps N]
+       deno task bench --profile [--model NAME] [--steps N]`,
+  flags: FLAGS,
+};
 
-  --model NAME    which model to time (default all: mlp and dcgan)
-  --steps N       steps timed after 3 warm-up steps (default 40 for mlp, 20 for conv models)
-  --batch-size N  examples per step (default 64)
-  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     threads of every pool, 1..8 (default $GAN_THREADS or the CPU count)
-  --compare       native engine, wasm pack and stock wasm in one run, per model, one process
-                  each (the conv models cannot train on stock wasm: it has no filter gradient)
-  --json          one JSON line per model:
-                  {"model","backend","threads","batchSize","stepsTimed","sPerStep","imagesPerS","peakRssMB"}
-  --kernels       GFLOP/s per conv and matmul shape: stock wasm, the kernel pack, native
-  --profile       where a step's time goes: ms, calls and GFLOP/s per kernel, and outside them
-  --stock         time the steps without the wasm kernel pack (stock tfjs kernels; the conv
-                  models cannot train then: stock wasm has no Conv2DBackpropFilter)`;
+type BenchFlags = FlagValues<typeof FLAGS>;
+
+/** The models a `--model` value names ("all": the MLP GAN and the DCGAN). */
+function modelsOf(flags: BenchFlags): ModelKind[] {
+  const which = flags.model ?? "all";
+  return which === "all" ? ["mlp", "dcgan"] : [which as ModelKind];
+}
+
+/** Steps timed for `kind` unless `--steps` says otherwise. */
+function stepsOf(flags: BenchFlags, kind: ModelKind, mlp: number, conv: number): number {
+  return flags.steps ?? (MODELS[kind].family === "mlp" ? mlp : conv);
+}
 
 /** One model's benchmark result (the JSON line). */
 export interface BenchResult {
@@ -75,18 +145,21 @@ export function benchModel(
     28,
     1,
   ]);
+  const labels = config.model.classes > 0
+    ? tf.tensor1d(balancedClasses(batchSize, config.model.classes), "int32")
+    : undefined;
   const times: number[] = [];
   let peak = 0;
   try {
     for (let i = 0; i < steps + 3; i++) {
       const t0 = performance.now();
-      trainer.trainStep(images, 1, i);
+      trainer.trainStep(images, 1, i, labels);
       const dt = (performance.now() - t0) / 1000;
       if (i >= 3) times.push(dt);
       peak = Math.max(peak, Deno.memoryUsage().rss);
     }
   } finally {
-    images.dispose();
+    tf.dispose([images, ...(labels ? [labels] : [])]);
     trainer.dispose();
   }
   // median over pairs of steps, so D-only and D+G steps weigh equally
@@ -114,11 +187,10 @@ const ENGINES: { name: string; args: string[] }[] = [
 ];
 
 /** `--compare`: every engine, one subprocess each, then one table with ratios to native. */
-async function compare(flags: Record<string, string | boolean | undefined>): Promise<void> {
-  const which = choiceFlag(flags.model, "model", [...MODEL_KINDS, "all"] as const, "all");
-  const kinds: ModelKind[] = which === "all" ? ["mlp", "dcgan"] : [which];
-  const pass = ["threads", "steps", "batch-size"].flatMap((k) =>
-    typeof flags[k] === "string" ? [`--${k}`, flags[k] as string] : []
+async function compare(flags: BenchFlags): Promise<void> {
+  const kinds = modelsOf(flags);
+  const pass = (["threads", "steps", "batch-size"] as const).flatMap((k) =>
+    flags[k] !== undefined ? [`--${k}`, String(flags[k])] : []
   );
   const rows: Record<string, string>[] = [];
   for (const kind of kinds) {
@@ -162,45 +234,25 @@ async function compare(flags: Record<string, string | boolean | undefined>): Pro
   console.table(rows);
 }
 
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, {
-    model: { type: "string" },
-    steps: { type: "string" },
-    "batch-size": { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    json: { type: "boolean" },
-    kernels: { type: "boolean" },
-    quick: { type: "boolean" },
-    stock: { type: "boolean" },
-    compare: { type: "boolean" },
-    profile: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) return console.log(USAGE);
+async function main(flags: BenchFlags): Promise<void> {
   if (flags.compare) return await compare(flags);
-  const backend = backendFlag(flags.backend);
-  const report = await initBackend({
-    backend,
-    threads: threadsFlag(flags.threads),
-    wasmTrainingKernels: !flags.stock,
-  });
+  const report = await startBackend(flags, { wasmTrainingKernels: !flags.stock });
   if (!flags.json) console.log(describeBackend(report));
   if (flags.kernels) return await runKernelBench((l) => console.log(l), !!flags.quick);
 
-  const which = choiceFlag(flags.model, "model", [...MODEL_KINDS, "all"] as const, "all");
-  const kinds: ModelKind[] = which === "all" ? ["mlp", "dcgan"] : [which];
+  const kinds = modelsOf(flags);
   if (flags.profile) {
     for (const kind of kinds) {
-      const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 10);
-      for (const line of formatProfile(kind, profileSteps(kind, steps))) console.log(line);
+      for (const line of formatProfile(kind, profileSteps(kind, stepsOf(flags, kind, 40, 10)))) {
+        console.log(line);
+      }
       console.log("");
     }
     return;
   }
-  const batchSize = intFlag(flags["batch-size"], "batch-size", 64);
+  const batchSize = flags["batch-size"] ?? 64;
   for (const kind of kinds) {
-    const steps = intFlag(flags.steps, "steps", kind === "mlp" ? 40 : 20);
+    const steps = stepsOf(flags, kind, 40, 20);
     let r: BenchResult;
     try {
       r = benchModel(
@@ -229,4 +281,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await runCli(USAGE, main);
+if (import.meta.main) await runCommand(COMMAND, main);

@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { balancedClasses } from "../models/generator.ts";
 import type { ModelKind } from "../models/model_config.ts";
 import { Rng } from "../random.ts";
 import { GanTrainer } from "../train/gan_trainer.ts";
@@ -118,18 +119,22 @@ export function profileSteps(kind: ModelKind, steps: number): StepProfile {
       },
     });
   }
-  const trainer = new GanTrainer(defaultTrainConfig(kind));
+  const config = defaultTrainConfig(kind);
+  const trainer = new GanTrainer(config);
   const images = tf.tensor4d(new Rng(1).fillUniform(new Float32Array(64 * 784), -1, 1), [
     64,
     28,
     28,
     1,
   ]);
+  const labels = config.model.classes > 0
+    ? tf.tensor1d(balancedClasses(64, config.model.classes), "int32")
+    : undefined;
   try {
-    for (let i = 0; i < 3; i++) trainer.trainStep(images, 1, i);
+    for (let i = 0; i < 3; i++) trainer.trainStep(images, 1, i, labels);
     totals.clear();
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) trainer.trainStep(images, 1, 3 + i);
+    for (let i = 0; i < steps; i++) trainer.trainStep(images, 1, 3 + i, labels);
     const wallMs = (performance.now() - t0) / steps;
     const rows = [...totals].map(([kernel, v]) => ({
       kernel,
@@ -145,7 +150,7 @@ export function profileSteps(kind: ModelKind, steps: number): StepProfile {
       rows,
     };
   } finally {
-    images.dispose();
+    tf.dispose([images, ...(labels ? [labels] : [])]);
     trainer.dispose();
     for (const k of originals) {
       tf.unregisterKernel(k.kernelName, "wasm");

@@ -5,35 +5,87 @@
  * @module
  */
 import * as fs from "node:fs";
-import { describeBackend, initBackend } from "../backend/init_backend.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
-import { CLASS_NAMES } from "../data/fashion_mnist.ts";
+import { describeBackend } from "../backend/init_backend.ts";
+import { CLASS_NAMES, loadFashionMnist } from "../data/fashion_mnist.ts";
 import { DEFAULT_JUDGE_FILE } from "../eval/classifier.ts";
-import { ensureJudge } from "../eval/ensure_judge.ts";
-import { decodeNpy, npyImages } from "../eval/npy.ts";
-import { defaultQualityConfig, QualityJudge, type QualityScores } from "../eval/quality.ts";
-import { loadRun, sampleImages } from "../train/load_run.ts";
-import { balancedClasses } from "../train/gan_trainer.ts";
 import { conditionalAccuracy } from "../eval/conditional.ts";
-import { backendFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
+import { ensureJudge } from "../eval/ensure_judge.ts";
+import { defaultQualityConfig, QualityJudge, type QualityScores } from "../eval/quality.ts";
+import { decodeNpy, npyImages } from "../io/npy.ts";
+import { balancedClasses } from "../models/generator.ts";
+import { RunDir } from "../train/run_dir.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  DATA_DIR_FLAG,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  startBackend,
+  THREADS_FLAG,
+  UsageError,
+} from "./args.ts";
 import { formatDuration } from "./progress_line.ts";
 
-const USAGE = `usage: deno task evaluate (--run DIR | --npy FILE | --real) [options]
+const FLAGS = [
+  {
+    name: "run",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "sample --n images from a run's latest checkpoint ('deno task train')",
+  },
+  {
+    name: "npy",
+    arg: "FILE",
+    value: { type: "string" },
+    help: "score images from a .npy file: float32 [N, 28, 28] in [0, 1] or uint8 0..255\n" +
+      "(a run's samples/*.npy grids are such files)",
+  },
+  {
+    name: "real",
+    value: { type: "boolean" },
+    help: "score --n real training images (the floor a generator can reach)",
+  },
+  {
+    name: "n",
+    arg: "N",
+    value: { type: "int", min: 4 },
+    help: "images to sample from --run, or real images for --real",
+    shown: "10000",
+  },
+  {
+    name: "seed",
+    arg: "N",
+    value: { type: "int", min: 0 },
+    help: "noise seed for --run",
+    shown: "0",
+  },
+  {
+    name: "floor",
+    value: { type: "boolean" },
+    help: "also print the real-data floor next to the scores",
+  },
+  { name: "json", value: { type: "boolean" }, help: "print one JSON line instead of the table" },
+  {
+    name: "judge",
+    arg: "FILE",
+    value: { type: "string" },
+    help: "judge file (trained when missing)",
+    shown: "assets/judge/fashion_judge.ckpt",
+  },
+  DATA_DIR_FLAG,
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
 
-Scores images against the 10,000 Fashion-MNIST test images with the judge classifier:
-FID, IS analogue, precision/recall (k=3), class coverage and a memorisation check.
-
-  --run DIR       sample --n images from a run's latest checkpoint ('deno task train')
-  --npy FILE      score images from a .npy file: float32 [N, 28, 28] in [0, 1] or uint8 0..255
-  --real          score --n real training images (the floor a generator can reach)
-  --n N           images to sample from --run, or real images for --real (default 10000)
-  --seed N        noise seed for --run (default 0)
-  --floor         also print the real-data floor next to the scores
-  --json          print one JSON line instead of the table
-  --judge FILE    judge file (default assets/judge/fashion_judge.ckpt; trained when missing)
-  --data-dir DIR  directory holding the Fashion-MNIST IDX files
-  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)`;
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: "deno task evaluate (--run DIR | --npy FILE | --real) [options]",
+  intro: "Scores images against the 10,000 Fashion-MNIST test images with the judge classifier:\n" +
+    "FID, IS analogue, precision/recall (k=3), class coverage and a memorisation check.",
+  flags: FLAGS,
+};
 
 /** One row of the printed table: label, value, and the floor's value when asked for. */
 function rows(s: QualityScores): [string, string][] {
@@ -70,53 +122,36 @@ function rows(s: QualityScores): [string, string][] {
   return out;
 }
 
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, {
-    run: { type: "string" },
-    npy: { type: "string" },
-    real: { type: "boolean" },
-    n: { type: "string" },
-    seed: { type: "string" },
-    floor: { type: "boolean" },
-    json: { type: "boolean" },
-    judge: { type: "string" },
-    "data-dir": { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) return console.log(USAGE);
+async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   const sources = [flags.run !== undefined, flags.npy !== undefined, !!flags.real];
   if (sources.filter(Boolean).length !== 1) {
     throw new UsageError("give exactly one of --run DIR, --npy FILE or --real");
   }
-  const n = intFlag(flags.n, "n", 10_000, 4) as number;
-  const seed = intFlag(flags.seed, "seed", 0, 0) as number;
-  if (typeof flags.npy === "string" && !fs.existsSync(flags.npy)) {
+  const n = flags.n ?? 10_000, seed = flags.seed ?? 0;
+  if (flags.npy !== undefined && !fs.existsSync(flags.npy)) {
     throw new UsageError(`--npy: no file at ${flags.npy}`);
   }
-  const backend = backendFlag(flags.backend);
   const json = !!flags.json;
   const log = (line: string) => (json ? console.error(line) : console.log(line));
-  log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
+  log(describeBackend(await startBackend(flags)));
   const t0 = performance.now();
 
   // the images first, so a bad file or run fails before any scoring work
   let images: Float32Array;
   let source: Record<string, unknown>;
   let requested: Int32Array | undefined; // the classes a conditional run was asked for
-  if (typeof flags.npy === "string") {
+  if (flags.npy !== undefined) {
     images = npyImages(decodeNpy(fs.readFileSync(flags.npy), flags.npy), flags.npy);
     source = { npy: flags.npy };
-  } else if (typeof flags.run === "string") {
-    const trainer = loadRun(flags.run);
+  } else if (flags.run !== undefined) {
+    const generator = new RunDir(flags.run).loadGenerator();
     try {
-      images = sampleImages(trainer, n, seed);
-      source = { run: flags.run, model: trainer.config.model.kind, step: trainer.step, seed };
-      const k = trainer.config.model.classes;
-      if (k > 0) requested = balancedClasses(n, k); // what sampleImages asked for
+      images = generator.sample(n, { seed });
+      source = { run: flags.run, model: generator.config.kind, step: generator.step, seed };
+      const k = generator.config.classes;
+      if (k > 0) requested = balancedClasses(n, k); // what sample() asked for
     } finally {
-      trainer.dispose();
+      generator.dispose();
     }
   } else {
     images = new Float32Array(0);
@@ -128,9 +163,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const data = await loadFashionMnist({ dataDir: flags["data-dir"] as string | undefined });
+  const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({
-    file: (flags.judge as string | undefined) ?? DEFAULT_JUDGE_FILE,
+    file: flags.judge ?? DEFAULT_JUDGE_FILE,
     data: () => Promise.resolve(data),
     onProgress: (p) => {
       if (p.step === p.stepsPerEpoch) {
@@ -175,4 +210,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await runCli(USAGE, main);
+if (import.meta.main) await runCommand(COMMAND, main);

@@ -4,47 +4,62 @@
  *
  * @module
  */
-import { describeBackend, initBackend } from "../backend/init_backend.ts";
+import { describeBackend } from "../backend/init_backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { DEFAULT_JUDGE_FILE, defaultJudgeConfig, judgeAccuracy } from "../eval/classifier.ts";
 import { ensureJudge } from "../eval/ensure_judge.ts";
-import { backendFlag, intFlag, parseFlags, runCli, threadsFlag } from "./args.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  DATA_DIR_FLAG,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  startBackend,
+  THREADS_FLAG,
+} from "./args.ts";
 import { formatDuration } from "./progress_line.ts";
 
-const USAGE = `usage: deno task judge [--retrain] [--file FILE] [--epochs N] [--seed N]
+const FLAGS = [
+  {
+    name: "file",
+    arg: "FILE",
+    value: { type: "string" },
+    help: "judge file",
+    shown: "assets/judge/fashion_judge.ckpt",
+  },
+  { name: "retrain", value: { type: "boolean" }, help: "train a new judge and replace the file" },
+  {
+    name: "epochs",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "training epochs",
+    shown: String(defaultJudgeConfig().epochs),
+  },
+  { name: "seed", arg: "N", value: { type: "int", min: 0 }, help: "training seed", shown: "0" },
+  DATA_DIR_FLAG,
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
 
-Loads the judge classifier and re-measures its test accuracy; trains and saves it first when
-the file is missing or --retrain is given.
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: "deno task judge [--retrain] [--file FILE] [--epochs N] [--seed N]",
+  intro:
+    "Loads the judge classifier and re-measures its test accuracy; trains and saves it first\n" +
+    "when the file is missing or --retrain is given.",
+  flags: FLAGS,
+};
 
-  --file FILE     judge file (default assets/judge/fashion_judge.ckpt)
-  --retrain       train a new judge and replace the file
-  --epochs N      training epochs (default ${defaultJudgeConfig().epochs})
-  --seed N        training seed (default 0)
-  --data-dir DIR  directory holding the Fashion-MNIST IDX files
-  --backend NAME  auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N     threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)`;
-
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, {
-    file: { type: "string" },
-    retrain: { type: "boolean" },
-    epochs: { type: "string" },
-    seed: { type: "string" },
-    "data-dir": { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) return console.log(USAGE);
+async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   const config = defaultJudgeConfig();
-  config.epochs = intFlag(flags.epochs, "epochs", config.epochs);
-  config.seed = intFlag(flags.seed, "seed", config.seed, 0);
-  const backend = backendFlag(flags.backend);
-  console.log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
-  const dataDir = flags["data-dir"] as string | undefined;
-  const data = await loadFashionMnist({ dataDir });
+  config.epochs = flags.epochs ?? config.epochs;
+  config.seed = flags.seed ?? config.seed;
+  console.log(describeBackend(await startBackend(flags)));
+  const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({
-    file: (flags.file as string | undefined) ?? DEFAULT_JUDGE_FILE,
+    file: flags.file ?? DEFAULT_JUDGE_FILE,
     data: () => Promise.resolve(data),
     config,
     retrain: !!flags.retrain,
@@ -74,4 +89,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await runCli(USAGE, main);
+if (import.meta.main) await runCommand(COMMAND, main);

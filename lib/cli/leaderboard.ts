@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeBackend, initBackend } from "../backend/init_backend.ts";
+import { backendSummary, describeBackend } from "../backend/init_backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { DEFAULT_JUDGE_FILE } from "../eval/classifier.ts";
 import { conditionalAccuracy } from "../eval/conditional.ts";
@@ -15,57 +15,85 @@ import { ensureJudge } from "../eval/ensure_judge.ts";
 import {
   LEADERBOARD,
   leaderboardCommands,
+  leaderboardFamily,
+  leaderboardFlags,
   leaderboardMarkdown,
   type LeaderboardResult,
 } from "../eval/leaderboard.ts";
 import { QualityJudge } from "../eval/quality.ts";
-import { balancedClasses } from "../train/gan_trainer.ts";
-import { loadRun, sampleImages } from "../train/load_run.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { balancedClasses } from "../models/generator.ts";
 import { trainRun } from "../train/run.ts";
-import { backendFlag, intFlag, parseFlags, runCli, threadsFlag, UsageError } from "./args.ts";
+import { RunDir } from "../train/run_dir.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  DATA_DIR_FLAG,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  startBackend,
+  THREADS_FLAG,
+  UsageError,
+} from "./args.ts";
 import { formatDuration } from "./progress_line.ts";
-import { configFromFlags, TRAIN_FLAGS } from "./train.ts";
+import { configFromFlags, parseTrainFlags } from "./train_flags.ts";
 
-const USAGE = `usage: deno task leaderboard [options]
+const FLAGS = [
+  {
+    name: "out",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "where runs and results go",
+    shown: "runs/leaderboard",
+  },
+  {
+    name: "mlp-steps",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "steps for each MLP row",
+    shown: "938: one epoch",
+  },
+  {
+    name: "conv-steps",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "steps for each conv row",
+    shown: "200",
+  },
+  {
+    name: "n",
+    arg: "N",
+    value: { type: "int", min: 4 },
+    help: "samples scored per row",
+    shown: "5000",
+  },
+  {
+    name: "only",
+    arg: "A,B",
+    value: { type: "string" },
+    help: `only these rows (names: ${LEADERBOARD.map((e) => e.name).join(", ")})`,
+  },
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  DATA_DIR_FLAG,
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
 
-Trains each leaderboard row (the report's models and the variants of docs/results.md) with the
-same step budget as the rest of its family, scores --n samples of each with the judge, and
-writes results.json and results.md into --out. Rows already scored there are kept.
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: "deno task leaderboard [options]",
+  intro: "Trains each leaderboard row (the report's models and the variants of docs/results.md)\n" +
+    "with the same step budget as the rest of its family, scores --n samples of each with the\n" +
+    "judge, and writes results.json and results.md into --out. Rows already scored there are kept.",
+  flags: FLAGS,
+};
 
-  --out DIR          where runs and results go (default runs/leaderboard)
-  --mlp-steps N      steps for each MLP row (default 938: one epoch)
-  --conv-steps N     steps for each conv row (default 200)
-  --n N              samples scored per row (default 5000)
-  --only A,B         only these rows (names: ${LEADERBOARD.map((e) => e.name).join(", ")})
-  --backend NAME     auto|tensorflow|native|wasm|cpu (default $GAN_BACKEND or auto)
-  --threads N        threads of every pool (wasm, oneDNN), 1..8 (default $GAN_THREADS or the CPU count)
-  --data-dir DIR     directory holding the Fashion-MNIST IDX files`;
-
-function writeAtomic(file: string, text: string): void {
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
-}
-
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, {
-    out: { type: "string" },
-    "mlp-steps": { type: "string" },
-    "conv-steps": { type: "string" },
-    n: { type: "string" },
-    only: { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    "data-dir": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) return console.log(USAGE);
-  const out = (flags.out as string | undefined) ?? "runs/leaderboard";
-  const budget = {
-    mlp: intFlag(flags["mlp-steps"], "mlp-steps", 938) as number,
-    conv: intFlag(flags["conv-steps"], "conv-steps", 200) as number,
-  };
-  const n = intFlag(flags.n, "n", 5000, 4) as number;
-  const only = typeof flags.only === "string" ? flags.only.split(",") : null;
+async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
+  const out = flags.out ?? "runs/leaderboard";
+  const budget = { mlp: flags["mlp-steps"] ?? 938, conv: flags["conv-steps"] ?? 200 };
+  const n = flags.n ?? 5000;
+  const only = flags.only?.split(",") ?? null;
   for (const name of only ?? []) {
     if (!LEADERBOARD.some((e) => e.name === name)) {
       throw new UsageError(
@@ -73,9 +101,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  const backend = backendFlag(flags.backend);
-  console.log(describeBackend(await initBackend({ backend, threads: threadsFlag(flags.threads) })));
-  const data = await loadFashionMnist({ dataDir: flags["data-dir"] as string | undefined });
+  const report = await startBackend(flags);
+  console.log(describeBackend(report));
+  const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({ file: DEFAULT_JUDGE_FILE, data: () => Promise.resolve(data) });
   const quality = new QualityJudge(ready.judge, ready.meta, data);
 
@@ -87,7 +115,7 @@ async function main(): Promise<void> {
   try {
     for (const entry of LEADERBOARD) {
       if (only && !only.includes(entry.name)) continue;
-      const steps = budget[entry.family];
+      const steps = budget[leaderboardFamily(entry)];
       const dir = path.join(out, entry.name);
       const commands = leaderboardCommands(entry, steps, dir, n);
       if (results.some((r) => r.name === entry.name && r.train === commands.train)) {
@@ -96,22 +124,27 @@ async function main(): Promise<void> {
       }
       fs.rmSync(dir, { recursive: true, force: true });
       const config = configFromFlags(
-        parseFlags([...entry.flags, "--steps", String(steps)], TRAIN_FLAGS),
+        parseTrainFlags([...leaderboardFlags(entry), "--steps", String(steps)]),
       );
       console.log(`${entry.name}: ${commands.train}`);
-      const run = await trainRun({ outDir: dir, config, train: data.train });
+      const run = await trainRun({
+        outDir: dir,
+        config,
+        train: data.train,
+        backend: backendSummary(report),
+      });
       const sPerStep = run.seconds / Math.max(1, run.stepsThisCall);
-      const trainer = loadRun(dir);
+      const generator = new RunDir(dir).loadGenerator();
       let result: LeaderboardResult;
       try {
         const t0 = performance.now();
-        const images = sampleImages(trainer, n, 0);
-        const k = trainer.config.model.classes;
+        const images = generator.sample(n);
+        const k = generator.config.classes;
         result = {
           name: entry.name,
           note: entry.note,
           ...commands,
-          steps: trainer.step,
+          steps: generator.step,
           sPerStep,
           scores: quality.score(images),
           classAccuracy: k > 0
@@ -119,18 +152,18 @@ async function main(): Promise<void> {
             : null,
         };
         console.log(
-          `${entry.name}: ${trainer.step} steps in ${formatDuration(run.seconds)} (${
+          `${entry.name}: ${generator.step} steps in ${formatDuration(run.seconds)} (${
             sPerStep.toFixed(3)
           } s/step), FID ${result.scores.fid.toFixed(2)} (scored in ${
             ((performance.now() - t0) / 1000).toFixed(0)
           } s)`,
         );
       } finally {
-        trainer.dispose();
+        generator.dispose();
       }
       results = [...results.filter((r) => r.name !== entry.name), result];
-      writeAtomic(resultsFile, JSON.stringify(results, null, 1));
-      writeAtomic(path.join(out, "results.md"), leaderboardMarkdown(results) + "\n");
+      writeFileAtomic(resultsFile, JSON.stringify(results, null, 1));
+      writeFileAtomic(path.join(out, "results.md"), leaderboardMarkdown(results) + "\n");
     }
   } finally {
     ready.judge.dispose();
@@ -138,4 +171,4 @@ async function main(): Promise<void> {
   console.log(`\n${leaderboardMarkdown(results)}\n\nwrote ${resultsFile}`);
 }
 
-if (import.meta.main) await runCli(USAGE, main);
+if (import.meta.main) await runCommand(COMMAND, main);

@@ -18,24 +18,58 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Profile, PROFILES } from "../notebook/profile.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { type Profile, profileFromEnv, PROFILES } from "../notebook/profile.ts";
 import { reportIndexHtml, type ReportPage } from "../notebook/report_index.ts";
 import {
   clearReportRecords,
   readReportSummary,
   recordForReport,
 } from "../notebook/report_summary.ts";
-import { choiceFlag, parseFlags, runCli, UsageError } from "./args.ts";
+import {
+  type Command,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  UsageError,
+} from "./args.ts";
 
-const USAGE =
-  `usage: deno task report [--profile smoke|quick|full] [--out DIR] [--only NAME] [--hide-code]
+const FLAGS = [
+  {
+    name: "profile",
+    arg: "NAME",
+    value: { type: "choice", choices: PROFILES },
+    help: "training budget of the notebooks:\n" +
+      "smoke = a few steps each, quick = well under an hour in all, full = the report's 50 epochs",
+    shown: "$GAN_PROFILE or quick",
+  },
+  {
+    name: "out",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "where the HTML goes",
+    shown: "report/",
+  },
+  {
+    name: "only",
+    arg: "NAME",
+    value: { type: "string" },
+    help: "run one notebook (e.g. 02-mlp-gan); the index keeps the others' last run",
+  },
+  {
+    name: "hide-code",
+    value: { type: "boolean" },
+    help: "pages without the code cells (outputs and prose only)",
+  },
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
 
-  --profile NAME  training budget of the notebooks (default $GAN_PROFILE or quick):
-                  smoke = a few steps each, quick = well under an hour in all, full = the report's 50 epochs
-  --out DIR       where the HTML goes (default report/)
-  --only NAME     run one notebook (e.g. 02-mlp-gan); the index keeps the others' last run
-  --hide-code     pages without the code cells (outputs and prose only)
-Needs Jupyter's nbconvert under /usr/bin/python3: apt-get install jupyter-nbconvert`;
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: "deno task report [--profile smoke|quick|full] [--out DIR] [--only NAME] [--hide-code]",
+  intro: "Needs Jupyter's nbconvert under /usr/bin/python3: apt-get install jupyter-nbconvert",
+  flags: FLAGS,
+};
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NOTEBOOKS = ["01-data", "02-mlp-gan", "03-dcgan", "04-latent"];
@@ -144,24 +178,14 @@ export async function exportHtml(
   return file;
 }
 
-async function main(): Promise<void> {
-  const flags = parseFlags(Deno.args, {
-    profile: { type: "string" },
-    out: { type: "string" },
-    only: { type: "string" },
-    "hide-code": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (flags.help) return console.log(USAGE);
-  const profile = choiceFlag<Profile>(
-    flags.profile ?? Deno.env.get("GAN_PROFILE"),
-    "profile",
-    PROFILES,
-    "quick",
-  );
-  const outDir = path.resolve(
-    typeof flags.out === "string" ? flags.out : path.join(ROOT, "report"),
-  );
+async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
+  let profile: Profile;
+  try {
+    profile = (flags.profile as Profile | undefined) ?? profileFromEnv();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const outDir = path.resolve(flags.out ?? path.join(ROOT, "report"));
   const names = flags.only === undefined ? NOTEBOOKS : NOTEBOOKS.filter((n) => n === flags.only);
   if (names.length === 0) {
     throw new UsageError(`--only expects one of ${NOTEBOOKS.join(", ")}, got '${flags.only}'`);
@@ -170,7 +194,7 @@ async function main(): Promise<void> {
   await checkJupyter();
   await ensureKernel(console.log);
   fs.mkdirSync(outDir, { recursive: true });
-  const hideCode = flags["hide-code"] === true;
+  const hideCode = !!flags["hide-code"];
   const config = path.join(ROOT, "tools", "nbconvert", "nbconvert_deno.py");
   for (const name of names) {
     const source = path.join(ROOT, "notebooks", `${name}.ipynb`);
@@ -220,9 +244,8 @@ async function main(): Promise<void> {
     generated: new Date(),
     hideCode,
   });
-  fs.writeFileSync(`${index}.tmp`, page);
-  fs.renameSync(`${index}.tmp`, index);
+  writeFileAtomic(index, page);
   console.log(`report: ${index}`);
 }
 
-if (import.meta.main) await runCli(USAGE, main);
+if (import.meta.main) await runCommand(COMMAND, main);

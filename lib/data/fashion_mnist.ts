@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, maybeGunzip, parseIdx } from "./idx.ts";
 
 /** Image side length in pixels. */
@@ -228,15 +229,16 @@ async function downloadInto(base: string, dir: string): Promise<void> {
       throw new Error(`GET ${url} answered ${res.status} ${res.statusText}`);
     }
     const body = new Uint8Array(await res.arrayBuffer());
-    const tmp = `${target}.${Deno.pid}.tmp`;
-    fs.writeFileSync(tmp, body);
-    try {
-      readVerified(tmp, file, true); // verify before the file takes its final name
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw new Error(`${url}: downloaded file failed verification: ${(err as Error).message}`);
-    }
-    fs.renameSync(tmp, target);
+    writeFileAtomic(target, body, {
+      // verify before the file takes its final name
+      beforeRename(tmp) {
+        try {
+          readVerified(tmp, file, true);
+        } catch (err) {
+          throw new Error(`${url}: downloaded file failed verification: ${(err as Error).message}`);
+        }
+      },
+    });
   }
 }
 

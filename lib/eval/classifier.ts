@@ -51,7 +51,7 @@ import {
 } from "../models/layers.ts";
 import { deriveSeed, Rng } from "../random.ts";
 import { Adam } from "../train/adam.ts";
-import { assignStored, loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
+import { assignStored, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
 
 /** How the judge is built and trained. */
 export interface JudgeConfig {

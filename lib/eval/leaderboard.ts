@@ -5,18 +5,30 @@
  *
  * @module
  */
+import type { ModelKind } from "../models/model_config.ts";
+import { MODELS } from "../models/registry.ts";
 import type { QualityScores } from "./quality.ts";
 
-/** One row: a name and the `deno task train` flags that build it (without --out/--steps). */
+/** One row: a name, its model, and the `deno task train` flags of its variant. */
 export interface LeaderboardEntry {
   /** Row name (also its run directory under the leaderboard's output). */
   name: string;
-  /** "mlp" rows share one step budget, "conv" rows another. */
-  family: "mlp" | "conv";
-  /** Flags for `deno task train`. */
+  /** The model kind; its family (`MODELS[model].family`) sets the row's step budget. */
+  model: ModelKind;
+  /** Flags for `deno task train` beyond `--model` (without --out/--steps). */
   flags: string[];
   /** Why the row is there. */
   note: string;
+}
+
+/** The family of a row: rows of one family share one step budget. */
+export function leaderboardFamily(entry: LeaderboardEntry): "mlp" | "conv" {
+  return MODELS[entry.model].family;
+}
+
+/** The row's `deno task train` flags: `--model` and its variant's. */
+export function leaderboardFlags(entry: LeaderboardEntry): string[] {
+  return ["--model", entry.model, ...entry.flags];
 }
 
 /**
@@ -24,78 +36,78 @@ export interface LeaderboardEntry {
  * average still weighs the untrained initial G by 0.999^n (0.63 after 469 updates).
  */
 export const LEADERBOARD: readonly LeaderboardEntry[] = [
-  { name: "mlp", family: "mlp", flags: ["--model", "mlp"], note: "report A.1, BCE 0.9/0.1" },
+  { name: "mlp", model: "mlp", flags: [], note: "report A.1, BCE 0.9/0.1" },
   {
     name: "mlp-lsgan",
-    family: "mlp",
-    flags: ["--model", "mlp", "--loss", "lsgan"],
+    model: "mlp",
+    flags: ["--loss", "lsgan"],
     note: "least squares",
   },
   {
     name: "mlp-hinge",
-    family: "mlp",
-    flags: ["--model", "mlp", "--loss", "hinge"],
+    model: "mlp",
+    flags: ["--loss", "hinge"],
     note: "hinge",
   },
   {
     name: "mlp-wgan",
-    family: "mlp",
-    flags: ["--model", "mlp", "--loss", "wgan", "--n-critic", "5"],
+    model: "mlp",
+    flags: ["--loss", "wgan", "--n-critic", "5"],
     note: "weight clipping 0.01, 5 D steps per G step",
   },
   {
     name: "mlp-wgan-gp",
-    family: "mlp",
-    flags: ["--model", "mlp", "--loss", "wgan-gp", "--n-critic", "5"],
+    model: "mlp",
+    flags: ["--loss", "wgan-gp", "--n-critic", "5"],
     note: "gradient penalty 10, 5 D steps per G step",
   },
   {
     name: "mlp-sn",
-    family: "mlp",
-    flags: ["--model", "mlp", "--spectral-norm"],
+    model: "mlp",
+    flags: ["--spectral-norm"],
     note: "BCE, spectrally normalised D",
   },
   {
     name: "mlp-ema",
-    family: "mlp",
-    flags: ["--model", "mlp", "--ema", "0.99"],
+    model: "mlp",
+    flags: ["--ema", "0.99"],
     note: "BCE, samples from an EMA of G",
   },
-  { name: "dcgan", family: "conv", flags: ["--model", "dcgan"], note: "report A.2, BCE 0.9/0.1" },
+  { name: "dcgan", model: "dcgan", flags: [], note: "report A.2, BCE 0.9/0.1" },
   {
     name: "improved",
-    family: "conv",
-    flags: ["--model", "improved"],
+    model: "improved",
+    flags: [],
     note: "report A.3",
   },
   {
     name: "dcgan-lsgan",
-    family: "conv",
-    flags: ["--model", "dcgan", "--loss", "lsgan"],
+    model: "dcgan",
+    flags: ["--loss", "lsgan"],
     note: "least squares",
   },
   {
     name: "dcgan-hinge-sn",
-    family: "conv",
-    flags: ["--model", "dcgan", "--loss", "hinge", "--spectral-norm"],
+    model: "dcgan",
+    flags: ["--loss", "hinge", "--spectral-norm"],
     note: "hinge, spectrally normalised D (SN-GAN)",
   },
   {
     name: "dcgan-wgan-gp",
-    family: "conv",
-    flags: ["--model", "dcgan", "--loss", "wgan-gp", "--n-critic", "5"],
+    model: "dcgan",
+    flags: ["--loss", "wgan-gp", "--n-critic", "5"],
     note: "gradient penalty 10, 5 D steps per G step",
   },
   {
     name: "dcgan-ema",
-    family: "conv",
-    flags: ["--model", "dcgan", "--ema", "0.99"],
+    model: "dcgan",
+    flags: ["--ema", "0.99"],
     note: "BCE, samples from an EMA of G",
   },
   {
     name: "cdcgan",
-    family: "conv",
-    flags: ["--model", "cdcgan"],
+    model: "cdcgan",
+    flags: [],
     note: "class-conditional DCGAN",
   },
 ];
@@ -127,7 +139,8 @@ export function leaderboardCommands(
   n: number,
 ): { train: string; evaluate: string } {
   return {
-    train: ["deno task train", ...entry.flags, "--steps", String(steps), "--out", dir].join(" "),
+    train: ["deno task train", ...leaderboardFlags(entry), "--steps", String(steps), "--out", dir]
+      .join(" "),
     evaluate: `deno task evaluate --run ${dir} --n ${n} --json`,
   };
 }
@@ -138,10 +151,12 @@ export function leaderboardMarkdown(results: readonly LeaderboardResult[]): stri
     "| model | steps | s/step | FID | IS | precision | recall | class entropy | least class | class accuracy | notes |",
     "| ----- | ----: | -----: | --: | -: | --------: | -----: | ------------: | ----------: | -------------: | ----- |",
   ];
+  const family = (name: string) => {
+    const entry = LEADERBOARD.find((e) => e.name === name);
+    return entry ? leaderboardFamily(entry) : "";
+  };
   const sorted = [...results].sort((a, b) =>
-    (LEADERBOARD.find((e) => e.name === a.name)?.family ?? "").localeCompare(
-      LEADERBOARD.find((e) => e.name === b.name)?.family ?? "",
-    ) || a.scores.fid - b.scores.fid
+    family(a.name).localeCompare(family(b.name)) || a.scores.fid - b.scores.fid
   );
   const rows = sorted.map((r) => {
     const s = r.scores;

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parameterCounts } from "../models/create_gan.ts";
 import type { ModelKind } from "../models/model_config.ts";
+import { parameterCounts } from "../models/registry.ts";
 import type { StepRecord } from "../train/gan_trainer.ts";
 
 /** Measured facts about one run (see {@link summarizeRun}). */

@@ -5,13 +5,12 @@
  *
  * @module
  */
-import { parameterCounts } from "../models/create_gan.ts";
 import type { ModelKind } from "../models/model_config.ts";
+import { parameterCounts } from "../models/registry.ts";
 import type { StepRecord } from "../train/gan_trainer.ts";
-import type { QualityRecord } from "../train/run.ts";
-import type { QualityJudge, QualityScores } from "./quality.ts";
-import { loadRun, sampleImages } from "../train/load_run.ts";
+import type { QualityRecord, RunDir } from "../train/run_dir.ts";
 import { type Series, seriesPlotSvg } from "../viz/loss_plot.ts";
+import type { QualityJudge, QualityScores } from "./quality.ts";
 
 /** What is known of one trained model. */
 export interface ModelMeasurements {
@@ -29,42 +28,29 @@ export interface ModelMeasurements {
   final: QualityScores;
 }
 
-/** A run as the notebooks know it (what `ensureRun` returns). */
-export interface RunFiles {
-  /** Run directory. */
-  dir: string;
-  /** Every step's record. */
-  history: readonly StepRecord[];
-  /** FIDs scored during training. */
-  quality: readonly QualityRecord[];
-  /** Training time, when timed. */
-  timing: { sPerStep: number } | null;
-}
-
 /**
  * Measures one run for table 2: scores `samples` images from its final generator (noise seed
  * `seed`) with `judge`, and gathers its history, training FIDs and timing.
  */
 export function measureRun(
   name: string,
-  run: RunFiles,
+  run: RunDir,
   judge: QualityJudge,
   samples: number,
   seed = 0,
 ): ModelMeasurements {
-  const trainer = loadRun(run.dir);
+  const generator = run.loadGenerator();
   try {
-    const final = judge.score(sampleImages(trainer, samples, seed));
     return {
       name,
-      kind: trainer.config.model.kind,
-      history: run.history,
-      quality: run.quality,
-      sPerStep: run.timing?.sPerStep ?? null,
-      final,
+      kind: generator.config.kind,
+      history: run.history(),
+      quality: run.quality(),
+      sPerStep: run.stats()?.sPerStep ?? null,
+      final: judge.score(generator.sample(samples, { seed })),
     };
   } finally {
-    trainer.dispose();
+    generator.dispose();
   }
 }
 

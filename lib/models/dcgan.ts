@@ -17,7 +17,10 @@
  *
  * "Improved" (A.3) has the same layers; its D averages its output map over space, which at
  * 28x28 (a 1x1 map) equals the DCGAN's output. It is kept as its own kind so runs and
- * checkpoints say which listing they follow.
+ * checkpoints say which listing they follow. The class-conditional DCGAN (`cdcgan`, not in the
+ * report) is A.2's networks with the label as a one-hot vector appended to z (G's first layer
+ * takes 110 channels) and as one-hot maps appended to D's input (D's first layer takes 11).
+ * `registry.ts` pairs these networks into the model kinds.
  *
  * @module
  */
@@ -36,7 +39,7 @@ import {
   requireLabels,
 } from "./layers.ts";
 import type { ModelConfig } from "./model_config.ts";
-import type { Gan, LayerTrace, Network } from "./network.ts";
+import type { LayerTrace, Network } from "./network.ts";
 
 /** One transposed-conv layer of G: PyTorch (in, out, k, stride, padding). */
 interface UpLayer {
@@ -89,8 +92,22 @@ export function dcganGenerator(config: ModelConfig, rng: Rng): Network {
   };
 }
 
-/** D of A.2 (`spatialMean` false) or A.3 (`spatialMean` true). */
-export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: boolean): Network {
+/** Options of {@link dcganDiscriminator}. */
+export interface DcganDiscriminatorOptions {
+  /** Average D's output map over space (A.3, the improved GAN) instead of flattening it (A.2). */
+  spatialMean: boolean;
+}
+
+/**
+ * D of A.2 (`spatialMean` false) or A.3 (`spatialMean` true); with `config.classes` > 0 it also
+ * takes one one-hot map per class (the class-conditional DCGAN).
+ */
+export function dcganDiscriminator(
+  config: ModelConfig,
+  rng: Rng,
+  options: DcganDiscriminatorOptions,
+): Network {
+  const { spatialMean } = options;
   const store = new ParamStore();
   const d = config.ndf;
   const chans = [1 + config.classes, d, d * 2, d * 4]; // cdcgan: + one map per class
@@ -139,37 +156,5 @@ export function dcganDiscriminator(config: ModelConfig, rng: Rng, spatialMean: b
       trace?.("output", logit);
       return logit;
     },
-  };
-}
-
-/** The A.2 DCGAN. */
-export function dcgan(config: ModelConfig, rng: Rng): Gan {
-  return {
-    config,
-    generator: dcganGenerator(config, rng),
-    discriminator: dcganDiscriminator(config, rng, false),
-  };
-}
-
-/**
- * The class-conditional DCGAN (`cdcgan`, not in the report): A.2's networks with the label as
- * a one-hot vector appended to z (G's first layer takes 110 channels) and as one-hot maps
- * appended to D's input (D's first layer takes 11).
- */
-export function conditionalDcgan(config: ModelConfig, rng: Rng): Gan {
-  if (config.classes < 2) throw new Error(`cdcgan needs classes >= 2, got ${config.classes}`);
-  return {
-    config,
-    generator: dcganGenerator(config, rng),
-    discriminator: dcganDiscriminator(config, rng, false),
-  };
-}
-
-/** The A.3 improved conv GAN. */
-export function improvedGan(config: ModelConfig, rng: Rng): Gan {
-  return {
-    config,
-    generator: dcganGenerator(config, rng),
-    discriminator: dcganDiscriminator(config, rng, true),
   };
 }

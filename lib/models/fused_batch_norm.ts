@@ -27,9 +27,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BatchNormActivation } from "./layers.ts";
 import { type BatchNormShape, ptrOf } from "../backend/native/dnnl.ts";
 import { nativeEngine } from "../backend/native/engine.ts";
+
+/** The activation fused after a BatchNorm: none, ReLU, or LeakyReLU with its slope. */
+export type BatchNormActivation = { kind: "none" } | { kind: "relu" } | {
+  kind: "leakyRelu";
+  alpha: number;
+};
 
 /** The output of {@link fusedBatchNormTrain}. */
 export interface FusedBatchNormResult {

@@ -7,7 +7,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random.ts";
-import { fusedBatchNormTrain, fusedLeakyReluMask } from "./fused_batch_norm.ts";
+import {
+  type BatchNormActivation,
+  fusedBatchNormTrain,
+  fusedLeakyReluMask,
+} from "./fused_batch_norm.ts";
 
 /**
  * The parameters (trainable) and buffers (BatchNorm running statistics) of one network, by
@@ -185,11 +189,7 @@ export interface BatchNormConfig {
   eps: number;
 }
 
-/** The activation fused after a BatchNorm: none, ReLU, or LeakyReLU with its slope. */
-export type BatchNormActivation = { kind: "none" } | { kind: "relu" } | {
-  kind: "leakyRelu";
-  alpha: number;
-};
+export type { BatchNormActivation };
 
 function activate(x: tf.Tensor, act: BatchNormActivation): tf.Tensor {
   if (act.kind === "relu") return tf.relu(x);

@@ -21,7 +21,7 @@ import {
   xavierUniform,
 } from "./layers.ts";
 import type { ModelConfig } from "./model_config.ts";
-import type { Gan, LayerTrace, Network } from "./network.ts";
+import type { LayerTrace, Network } from "./network.ts";
 
 const IMAGE_PIXELS = 28 * 28;
 
@@ -88,14 +88,5 @@ export function mlpDiscriminator(config: ModelConfig, rng: Rng): Network {
       trace?.("fc4", x);
       return x;
     },
-  };
-}
-
-/** The A.1 MLP GAN. */
-export function mlpGan(config: ModelConfig, rng: Rng): Gan {
-  return {
-    config,
-    generator: mlpGenerator(config, rng),
-    discriminator: mlpDiscriminator(config, rng),
   };
 }

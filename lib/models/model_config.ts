@@ -1,20 +1,15 @@
 /**
- * The one configuration object for the report's networks, with its defaults.
+ * The one configuration object for the report's networks. Its defaults, per model kind, come
+ * from the model registry (`registry.ts`: `defaultModelConfig`).
  *
  * @module
  */
 
 /**
  * The report's three models (A.1 MLP GAN, A.2 DCGAN, A.3 improved conv GAN) and, beyond the
- * report, `cdcgan`: the DCGAN conditioned on the class label.
+ * report, `cdcgan`: the DCGAN conditioned on the class label. `registry.ts` says what each is.
  */
 export type ModelKind = "mlp" | "dcgan" | "improved" | "cdcgan";
-
-/** The report's model kinds (unconditional). */
-export const MODEL_KINDS: readonly ModelKind[] = ["mlp", "dcgan", "improved"];
-
-/** Every model kind, the class-conditional one included, for validation and CLI usage text. */
-export const ALL_MODEL_KINDS: readonly ModelKind[] = [...MODEL_KINDS, "cdcgan"];
 
 /** Classes of Fashion-MNIST, the conditional model's label count. */
 export const CLASS_COUNT = 10;
@@ -49,24 +44,4 @@ export interface ModelConfig {
    * one-hot vector appended to z and as 10 one-hot maps appended to D's input channels.
    */
   classes: number;
-}
-
-/** The report's values (table 1, appendix A) for a model kind. */
-export function defaultModelConfig(kind: ModelKind): ModelConfig {
-  if (!ALL_MODEL_KINDS.includes(kind)) {
-    throw new Error(`unknown model '${kind}': expected one of ${ALL_MODEL_KINDS.join(", ")}`);
-  }
-  return {
-    kind,
-    zDim: 100,
-    dropout: 0.3,
-    leak: 0.2,
-    ngf: 64,
-    ndf: 64,
-    bnMomentum: 0.1,
-    bnEps: 1e-5,
-    initStd: 0.02,
-    spectralNorm: false,
-    classes: kind === "cdcgan" ? CLASS_COUNT : 0,
-  };
 }

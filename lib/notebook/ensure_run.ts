@@ -5,55 +5,26 @@
  * @module
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
-import * as tf from "@tensorflow/tfjs";
 import { batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
-import { loadCheckpoint } from "../train/checkpoint.ts";
-import type { StepRecord, TrainerMeta } from "../train/gan_trainer.ts";
-import { readHistory } from "../train/history.ts";
-import {
-  type FidScorer,
-  type QualityRecord,
-  readQuality,
-  runPaths,
-  trainRun,
-} from "../train/run.ts";
-import type { TrainConfig } from "../train/train_config.ts";
+import type { StepRecord } from "../train/gan_trainer.ts";
+import { type FidScorer, trainRun } from "../train/run.ts";
+import { RunDir } from "../train/run_dir.ts";
+import { type TrainConfig, withTrainDefaults } from "../train/train_config.ts";
 import { LiveDisplay } from "../viz/jupyter.ts";
 import { lossPlotSvg } from "../viz/loss_plot.ts";
 
-/** Wall-clock cost of a run, accumulated over every call that trained it (`timing.json`). */
-export interface RunTiming {
-  /** Steps timed. */
-  steps: number;
-  /** Seconds they took. */
-  seconds: number;
-  /** seconds / steps. */
-  sPerStep: number;
-  /** The backend of the last call. */
-  backend: string;
-}
-
 /** What {@link ensureRun} found or made. */
-export interface RunInfo {
-  /** The run directory. */
-  dir: string;
+export interface EnsuredRun {
+  /** The run directory, finished. */
+  run: RunDir;
   /** True when a finished run was reused without training. */
   reused: boolean;
-  /** Every step's record. */
-  history: StepRecord[];
-  /** Batches per epoch of this run. */
-  stepsPerEpoch: number;
-  /** Training time, when this library trained it. */
-  timing: RunTiming | null;
-  /** FIDs scored during training. */
-  quality: QualityRecord[];
 }
 
 /** Options for {@link ensureRun}. */
 export interface EnsureRunOptions {
-  /** The run directory, e.g. `../runs/mlp-quick`. */
+  /** The run directory, e.g. `runs/mlp-quick`. */
   dir: string;
   /** The configuration it must have. */
   config: TrainConfig;
@@ -65,12 +36,8 @@ export interface EnsureRunOptions {
   log?: (line: string) => void;
   /** Scores FID when the config asks for it (`evalEvery`, `evalEverySteps`). */
   scorer?: FidScorer;
-}
-
-/** Total steps of a config over `train`. */
-function plannedSteps(config: TrainConfig, train: Split): number {
-  const perEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
-  return Math.min(config.epochs * perEpoch, config.maxSteps ?? Infinity);
+  /** The backend `run.json` records (default: tfjs's active backend). */
+  backend?: string;
 }
 
 /**
@@ -79,31 +46,22 @@ function plannedSteps(config: TrainConfig, train: Split): number {
  * moved aside (`<dir>.old-<time>`), never overwritten. In a notebook, a live loss plot and a
  * progress line refresh every few seconds while it trains.
  */
-export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
+export async function ensureRun(options: EnsureRunOptions): Promise<EnsuredRun> {
   const { dir, config, train } = options;
   const log = options.log ?? (() => {});
-  const paths = runPaths(dir);
+  const run = new RunDir(dir);
   const stepsPerEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
-  const total = plannedSteps(config, train);
-  const timingFile = path.join(dir, "timing.json");
-  const readTiming = (): RunTiming | null =>
-    fs.existsSync(timingFile) ? JSON.parse(fs.readFileSync(timingFile, "utf8")) : null;
+  const total = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
 
   let resume = false;
-  if (fs.existsSync(paths.checkpoint)) {
-    const saved = fs.existsSync(paths.config) ? fs.readFileSync(paths.config, "utf8") : "";
-    if (saved && JSON.stringify(JSON.parse(saved)) === JSON.stringify(config)) {
-      const step = loadCheckpoint<TrainerMeta>(paths.checkpoint).meta.step;
+  if (run.hasCheckpoint()) {
+    const same = fs.existsSync(run.paths.config) &&
+      JSON.stringify(run.config()) === JSON.stringify(withTrainDefaults(config));
+    if (same) {
+      const step = run.loadCheckpoint().meta.step;
       if (step >= total) {
         log(`reusing the finished run in ${dir} (${step} steps)`);
-        return {
-          dir,
-          reused: true,
-          history: readHistory(paths.history),
-          stepsPerEpoch,
-          timing: readTiming(),
-          quality: readQuality(paths.quality),
-        };
+        return { run, reused: true };
       }
       resume = true;
       log(`resuming the run in ${dir} at step ${step} of ${total}`);
@@ -116,29 +74,30 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
     fs.rmSync(dir, { recursive: true }); // no checkpoint: nothing worth keeping
   }
 
-  const records: StepRecord[] = resume ? readHistory(paths.history) : [];
+  const records: StepRecord[] = resume ? run.history() : [];
   const live = new LiveDisplay();
   const every = (options.refreshSeconds ?? 5) * 1000;
   let last = 0;
-  const show = (line: string) => {
-    void live.update({
-      svg: lossPlotSvg(records, { title: `${config.model.kind}: training losses`, stepsPerEpoch }),
-      text: line,
-    });
-  };
   const result = await trainRun({
     outDir: dir,
     config,
     train,
     resume,
     scorer: options.scorer,
+    backend: options.backend,
     callbacks: {
       onStep(record, p) {
         records.push(record);
         const now = performance.now();
         if (now - last >= every || p.step === p.totalSteps) {
           last = now;
-          show(`step ${p.step}/${p.totalSteps}, ${p.stepsPerSecond.toFixed(2)} steps/s`);
+          void live.update({
+            svg: lossPlotSvg(records, {
+              title: `${config.model.kind}: training losses`,
+              stepsPerEpoch,
+            }),
+            text: `step ${p.step}/${p.totalSteps}, ${p.stepsPerSecond.toFixed(2)} steps/s`,
+          });
         }
       },
       onQuality: (q) => log(`FID ${q.fid.toFixed(2)} at epoch ${q.epoch.toFixed(2)}`),
@@ -146,27 +105,10 @@ export async function ensureRun(options: EnsureRunOptions): Promise<RunInfo> {
         log(`epoch ${e.epoch}: mean D ${e.meanDLoss.toFixed(3)}, mean G ${e.meanGLoss.toFixed(3)}`),
     },
   });
-  const before = readTiming();
-  const steps = (before?.steps ?? 0) + result.stepsThisCall;
-  const seconds = (before?.seconds ?? 0) + result.seconds;
-  const timing: RunTiming = {
-    steps,
-    seconds,
-    sPerStep: seconds / Math.max(1, steps),
-    backend: tf.getBackend(),
-  };
-  fs.writeFileSync(timingFile, JSON.stringify(timing, null, 2) + "\n");
   log(
     `trained ${result.stepsThisCall} steps in ${result.seconds.toFixed(0)} s (${
-      timing.sPerStep.toFixed(3)
+      run.stats()!.sPerStep.toFixed(3)
     } s/step)`,
   );
-  return {
-    dir,
-    reused: false,
-    history: readHistory(paths.history),
-    stepsPerEpoch,
-    timing,
-    quality: readQuality(paths.quality),
-  };
+  return { run, reused: false };
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import type { ModelKind } from "../models/model_config.ts";
+import { MODELS } from "../models/registry.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
 
 /** A notebook profile. */
@@ -27,7 +28,7 @@ export const PROFILES: readonly Profile[] = ["smoke", "quick", "full"];
 export function profileFromEnv(): Profile {
   const value = Deno.env.get("GAN_PROFILE") ?? "quick";
   if (!PROFILES.includes(value as Profile)) {
-    throw new Error(`GAN_PROFILE must be one of ${PROFILES.join(", ")}, got '${value}'`);
+    throw new Error(`GAN_PROFILE expects one of ${PROFILES.join("|")}, got '${value}'`);
   }
   return value as Profile;
 }
@@ -37,19 +38,21 @@ export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
   const config = defaultTrainConfig(kind);
   // FID on 2,000 samples (a few seconds each) for the quality-over-time curves of table 2
   if (profile === "full") return { ...config, evalEvery: 1 };
+  const mlp = MODELS[kind].family === "mlp";
   config.checkpointEvery = 0;
   if (profile === "smoke") {
     config.epochs = 1;
-    config.maxSteps = kind === "mlp" ? 20 : 6;
-    config.sampleEverySteps = kind === "mlp" ? 10 : 3;
+    config.maxSteps = mlp ? 20 : 6;
+    config.sampleEverySteps = mlp ? 10 : 3;
     config.evalEverySteps = config.sampleEverySteps;
     config.evalSamples = 500;
     return config;
   }
-  if (kind === "mlp") {
+  if (mlp) {
     config.epochs = 3; // native engine ~0.05 s/step: about 2.5 minutes (wasm pack ~0.13: 6)
     config.evalEverySteps = 469; // every half epoch
   } else {
+    // the DCGAN, which notebooks 03 and 04 look at most closely, gets twice the others' steps
     config.epochs = 1;
     config.maxSteps = kind === "dcgan" ? 400 : 200; // native ~0.32 s/step: 2 and 1 minutes
     config.sampleEverySteps = kind === "dcgan" ? 100 : 50;

@@ -9,10 +9,11 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import {
-  BACKEND_CHOICES,
-  type BackendChoice,
+  backendFromEnv,
   type BackendReport,
+  backendSummary,
   defaultThreads,
   describeBackend,
   initBackend,
@@ -34,8 +35,12 @@ export interface NotebookContext {
   profile: Profile;
   /** The backend in use. */
   backend: BackendReport;
+  /** The backend and what it runs with, as runs record it (`backendSummary`). */
+  backendLine: string;
   /** The dataset. */
   data: FashionMnist;
+  /** Where the notebooks' runs live (`runs/` of the repository unless set). */
+  runsDir: string;
   /**
    * The judge with the test split's statistics, for FID during training and table 2: loaded
    * (or trained, the first time) on the first call, then shared.
@@ -55,15 +60,19 @@ export function reportRecorder(target: ReportTarget | null): NotebookContext["re
   };
 }
 
+/** The repository's `runs/` directory, where notebooks keep their runs by default. */
+export const RUNS_DIR: string = fileURLToPath(new URL("../../runs", import.meta.url));
+
+/** Options of {@link notebookSetup}. */
+export interface NotebookSetupOptions {
+  /** Where the notebooks' runs live. Default {@link RUNS_DIR}. */
+  runsDir?: string;
+}
+
 /** Starts the backend, loads the data and prints the profile and backend. */
-export async function notebookSetup(): Promise<NotebookContext> {
+export async function notebookSetup(options: NotebookSetupOptions = {}): Promise<NotebookContext> {
   const profile = profileFromEnv();
-  const choice = (Deno.env.get("GAN_BACKEND") ?? "auto") as BackendChoice;
-  if (!BACKEND_CHOICES.includes(choice)) {
-    throw new Error(`GAN_BACKEND must be one of ${BACKEND_CHOICES.join(", ")}`);
-  }
-  const threads = defaultThreads();
-  const backend = await initBackend({ backend: choice, threads });
+  const backend = await initBackend({ backend: backendFromEnv(), threads: defaultThreads() });
   const data = await loadFashionMnist();
   console.log(`profile: ${profile} (set GAN_PROFILE=smoke|quick|full)`);
   console.log(describeBackend(backend));
@@ -72,7 +81,7 @@ export async function notebookSetup(): Promise<NotebookContext> {
   record("backend", {
     name: backend.name,
     threads: backend.threads,
-    line: `${backend.name}${backend.detail ? ` (${backend.detail})` : ""}`,
+    line: backendSummary(backend),
     skipped: backend.skipped.map((s) => `${s.name}: ${s.reason}`),
   });
   console.log(
@@ -91,5 +100,13 @@ export async function notebookSetup(): Promise<NotebookContext> {
       );
       return new QualityJudge(ready.judge, ready.meta, data);
     });
-  return { profile, backend, data, quality: getQuality, record };
+  return {
+    profile,
+    backend,
+    backendLine: backendSummary(backend),
+    data,
+    runsDir: options.runsDir ?? RUNS_DIR,
+    quality: getQuality,
+    record,
+  };
 }

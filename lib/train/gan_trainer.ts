@@ -1,27 +1,27 @@
 /**
- * The report's training step (appendix A.4) as small named steps over one GAN, its two Adam
- * optimisers and one seeded random stream for noise and dropout masks.
+ * The report's training step (appendix A.4) over one GAN: a {@link Generator} (G, and its
+ * moving average when `config.emaDecay` > 0), D, two Adam optimisers, a loss from the table of
+ * `losses.ts`, and one seeded random stream for noise and dropout masks.
  *
- * Per batch: a D step (real images against `realLabel` 0.9, a fresh fake batch, detached from
- * G, against `fakeLabel` 0.1, loss = sum of both BCEs), then, when the batch index within the
- * epoch is divisible by `gEvery` (the report's `i % 2 == 0`), a G step on fresh noise against
- * `generatorLabel` 1. Both networks run in training mode throughout, as in the report.
- * `config.loss` swaps the BCE for another loss of `losses.ts` (WGAN adds weight clipping after
- * each D step, WGAN-GP a gradient penalty); `config.emaDecay` > 0 keeps an exponential moving
- * average of G's weights that `generate` (grids, scores) then uses.
- * Every step returns plain numbers; no tensor outlives a step except the model's and the
- * optimisers' own variables.
+ * Per batch: a D step (real images against a fresh fake batch detached from G), then, when the
+ * batch index within the epoch is divisible by `gEvery` (the report's `i % 2 == 0`), a G step
+ * on fresh noise. Both networks run in training mode throughout, as in the report. With the
+ * report's BCE, D's targets are 0.9 (real) and 0.1 (fake) and G's is 1; `config.loss` picks
+ * another objective. Every step returns plain numbers; no tensor outlives a step except the
+ * models' and the optimisers' own variables.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { createGan } from "../models/create_gan.ts";
+import { assignStored, type Checkpoint } from "../io/checkpoint.ts";
+import { EMA_PREFIX, G_PREFIX, Generator } from "../models/generator.ts";
 import type { ForwardContext } from "../models/layers.ts";
-import type { Gan, Network } from "../models/network.ts";
+import type { Network } from "../models/network.ts";
+import { createGan, createGenerator } from "../models/registry.ts";
+import { OptionError } from "../option_error.ts";
 import { deriveSeed, Rng, type RngState } from "../random.ts";
 import { Adam } from "./adam.ts";
-import { assignStored, type Checkpoint } from "./checkpoint.ts";
-import { discriminatorLoss, generatorLoss, gradientPenalty, LOSS_KINDS } from "./losses.ts";
+import { type GanLoss, ganLoss } from "./losses.ts";
 import type { TrainConfig } from "./train_config.ts";
 
 /** What one training step did, as stored in `history.jsonl`. */
@@ -69,51 +69,46 @@ export interface TrainerMeta {
   optDStep: number;
 }
 
-function gradsByName(net: Network, grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, v] of net.store.params) out.set(name, grads[v.name]);
-  return out;
-}
-
 /** A GAN with its optimisers and random stream: owns all their tensors (call `dispose()`). */
 export class GanTrainer {
-  /** The networks. */
-  readonly gan: Gan;
+  /** G and its EMA copy: what sampling, grids and scores use. */
+  readonly generator: Generator;
+  /** D: image -> logit (or critic score). */
+  readonly discriminator: Network;
+  /** The objective of `config.loss`. */
+  readonly loss: GanLoss;
   /** G's optimiser. */
   readonly optG: Adam;
   /** D's optimiser. */
   readonly optD: Adam;
-  /** Noise and dropout masks come from here. */
+  /** Noise, dropout masks, fake classes and WGAN-GP's mixing come from here. */
   readonly rng: Rng;
-  /** Steps completed. */
-  step = 0;
-  /** The moving average of G's weights (same architecture), when `config.emaDecay` > 0. */
-  readonly emaGenerator: Network | null;
 
   /** Builds the GAN of `config.model` initialised from `config.seed`. */
   constructor(readonly config: TrainConfig) {
     if (!(config.emaDecay >= 0 && config.emaDecay < 1)) {
-      throw new Error(`emaDecay must be in [0, 1), got ${config.emaDecay}`);
+      throw new OptionError(`{emaDecay} must be in [0, 1), got ${config.emaDecay}`);
     }
-    if (!LOSS_KINDS.includes(config.loss)) {
-      throw new Error(`unknown loss '${config.loss}': expected one of ${LOSS_KINDS.join(", ")}`);
-    }
-    this.gan = createGan(config.model, config.seed);
-    this.emaGenerator = null;
-    if (config.emaDecay > 0) {
-      const copy = createGan(config.model, config.seed); // same seed: starts equal to G
-      copy.discriminator.store.dispose();
-      this.emaGenerator = copy.generator;
-    }
+    this.loss = ganLoss(config.loss);
+    const gan = createGan(config.model, config.seed);
+    // the EMA copy starts equal to G (same seed, same initial weights)
+    const ema = config.emaDecay > 0 ? createGenerator(config.model, config.seed) : null;
+    this.generator = new Generator(config.model, gan.generator, ema);
+    this.discriminator = gan.discriminator;
     const adam = (lr: number) => ({
       lr,
       beta1: config.beta1,
       beta2: config.beta2,
       eps: config.adamEps,
     });
-    this.optG = new Adam(this.gan.generator.store.params, adam(config.lrG));
-    this.optD = new Adam(this.gan.discriminator.store.params, adam(config.lrD));
+    this.optG = new Adam(gan.generator.store.params, adam(config.lrG));
+    this.optD = new Adam(gan.discriminator.store.params, adam(config.lrD));
     this.rng = new Rng(deriveSeed(config.seed, "train-noise"));
+  }
+
+  /** Steps completed (the generator's step count). */
+  get step(): number {
+    return this.generator.step;
   }
 
   /** Standard normal latent vectors `[n, zDim]` from the trainer's stream. */
@@ -126,97 +121,98 @@ export class GanTrainer {
     return { training: true, rng: this.rng, labels };
   }
 
-  /** Whether the networks take class labels (`cdcgan`). */
-  get conditional(): boolean {
-    return this.config.model.classes > 0;
-  }
-
-  /** One-hot labels `[n, classes]` for class indices `classes` (for conditional models). */
-  oneHot(classes: ArrayLike<number> | tf.Tensor1D): tf.Tensor2D {
-    const k = this.config.model.classes;
-    return tf.tidy(() =>
-      tf.oneHot(
-        classes instanceof tf.Tensor ? classes.toInt() : tf.tensor1d(Array.from(classes), "int32"),
-        k,
-      ).toFloat()
-    ) as tf.Tensor2D;
-  }
-
   /** Uniform random one-hot labels `[n, classes]` from the trainer's stream; undefined if unconditional. */
   #randomLabels(n: number): tf.Tensor2D | undefined {
-    if (!this.conditional) return undefined;
+    if (!this.generator.conditional) return undefined;
     const k = this.config.model.classes;
     const u = this.rng.fillUniform(new Float32Array(n));
-    return this.oneHot(Array.from(u, (v) => Math.min(k - 1, Math.floor(v * k))));
+    return this.generator.oneHot(Array.from(u, (v) => Math.min(k - 1, Math.floor(v * k))));
   }
 
   /**
-   * One D update on `real` images `[b, 28, 28, 1]` against a fresh fake batch. G's weights are
-   * not touched (its BatchNorm running statistics are, as in PyTorch's training mode).
-   * Conditional models need `realLabels` (class indices `[b]`); fake images get random classes.
+   * The D step: D minimises the loss's D objective on `real` images `[b, 28, 28, 1]` and a
+   * fresh fake batch, detached from G, plus the loss's penalty (WGAN-GP). G's weights are not
+   * touched (its BatchNorm running statistics are, as in PyTorch's training mode). Conditional
+   * models need `realLabels` (class indices `[b]`); fake images get random classes. Returns
+   * the fake batch's noise `z` (the caller disposes it).
    */
   discriminatorStep(
     real: tf.Tensor4D,
     realLabels?: tf.Tensor1D,
   ): { dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D } {
-    const b = real.shape[0];
-    if (this.conditional && !realLabels) {
+    const b = real.shape[0], D = this.discriminator, loss = this.loss, config = this.config;
+    if (this.generator.conditional && !realLabels) {
       throw new Error(
-        `${this.config.model.kind} is class-conditional: the D step needs the batch's labels`,
+        `${config.model.kind} is class-conditional: the D step needs the batch's labels`,
       );
     }
-    const yReal = this.conditional ? this.oneHot(realLabels!) : undefined;
+    const yReal = this.generator.conditional ? this.generator.oneHot(realLabels!) : undefined;
     const yFake = this.#randomLabels(b);
     const z = this.noise(b);
-    const fake = tf.tidy(() => this.gan.generator.apply(z, this.#ctx(yFake)));
-    const D = this.gan.discriminator;
-    let stats: tf.Tensor | undefined;
-    const loss = this.config.loss;
-    const mix = loss === "wgan-gp" ? tf.tensor1d(this.rng.fillUniform(new Float32Array(b))) : null;
+    const fake = tf.tidy(() => this.generator.network.apply(z, this.#ctx(yFake))); // detached
+    const mix = loss.penalty && tf.tensor1d(this.rng.fillUniform(new Float32Array(b)));
+    // the penalty's critic: composite ops (differentiable twice), no running-statistics update
+    const critic = (x: tf.Tensor) =>
+      D.apply(x, { ...this.#ctx(yReal), updateStats: false, twiceDifferentiable: true });
+    let shown: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const logitReal = D.apply(real, this.#ctx(yReal));
-      const logitFake = D.apply(fake, this.#ctx(yFake));
-      const shown = (t: tf.Tensor) => tf.mean(loss === "bce" ? tf.sigmoid(t) : t);
-      stats = tf.keep(tf.stack([shown(logitReal), shown(logitFake)]));
-      const dLoss = discriminatorLoss(loss, logitReal, logitFake, this.config);
-      if (!mix) return dLoss;
-      // composite ops (differentiable twice); running statistics left to the loss's passes;
-      // a conditional critic sees the real images' labels at the mixed points
-      const critic = (x: tf.Tensor) =>
-        D.apply(x, { ...this.#ctx(yReal), updateStats: false, twiceDifferentiable: true });
-      const penalty = gradientPenalty(critic, real, fake, mix);
-      return tf.add(dLoss, tf.mul(penalty, this.config.gpWeight)) as tf.Scalar;
-    }, [...D.store.params.values()]);
-    tf.dispose([fake, ...(mix ? [mix] : []), ...(yReal ? [yReal] : []), ...(yFake ? [yFake] : [])]);
-    const [dLoss, dReal, dFake] = readAndDispose(value, stats!);
+      const outReal = D.apply(real, this.#ctx(yReal)), outFake = D.apply(fake, this.#ctx(yFake));
+      shown = tf.keep(tf.stack([tf.mean(loss.shown(outReal)), tf.mean(loss.shown(outFake))]));
+      const dLoss = loss.discriminator(outReal, outFake, config);
+      return mix ? tf.add(dLoss, loss.penalty!(critic, real, fake, mix, config)) : dLoss;
+    }, [...D.store.params.values()]) as { value: tf.Scalar; grads: tf.NamedTensorMap };
+    tf.dispose([fake, mix, yReal, yFake].filter((t): t is tf.Tensor => t !== undefined));
+    const [dLoss, dReal, dFake] = readAndDispose(value, shown);
     try {
-      if (!Number.isFinite(dLoss)) throw new NonFiniteLossError(this.step + 1, "D", dLoss);
-      this.optD.apply(gradsByName(D, grads));
-      if (loss === "wgan") this.#clipDiscriminator();
+      this.#update(this.optD, D, grads, "D", dLoss);
     } catch (err) {
       z.dispose();
       throw err;
-    } finally {
-      tf.dispose(grads);
     }
+    loss.afterDiscriminatorStep?.(D.store.params.values(), config);
     return { dLoss, dReal, dFake, z };
   }
 
-  /** WGAN's weight clipping: every D parameter into [-wganClip, wganClip]. */
-  #clipDiscriminator(): void {
-    const c = this.config.wganClip;
-    for (const v of this.gan.discriminator.store.params.values()) {
-      // assign a new tensor (not an in-place write): wasm caches packed weights by tensor
-      tf.tidy(() => v.assign(tf.clipByValue(v, -c, c)));
+  /**
+   * The G step: G minimises the loss's G objective on D's outputs for G's images (noise `z`
+   * when given, else fresh). D's weights are not touched (its BatchNorm running statistics
+   * are); a conditional G draws random classes, which D then sees with the images. The EMA copy
+   * then moves towards G.
+   */
+  generatorStep(batchSize: number, z?: tf.Tensor2D): { gLoss: number } {
+    const G = this.generator.network, D = this.discriminator;
+    const y = this.#randomLabels(batchSize);
+    const noise = z ?? this.noise(batchSize);
+    const { value, grads } = tf.variableGrads(
+      () => this.loss.generator(D.apply(G.apply(noise, this.#ctx(y)), this.#ctx(y)), this.config),
+      [...G.store.params.values()],
+    );
+    if (!z) noise.dispose();
+    y?.dispose();
+    const [gLoss] = readAndDispose(value);
+    this.#update(this.optG, G, grads, "G", gLoss);
+    this.#updateEma();
+    return { gLoss };
+  }
+
+  /** Applies `grads` to `net` with `opt` when `loss` is finite; frees the gradients either way. */
+  #update(opt: Adam, net: Network, grads: tf.NamedTensorMap, which: string, loss: number): void {
+    try {
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, which, loss);
+      const byName = new Map<string, tf.Tensor>();
+      for (const [name, v] of net.store.params) byName.set(name, grads[v.name]);
+      opt.apply(byName);
+    } finally {
+      tf.dispose(grads);
     }
   }
 
-  /** Moves the EMA generator towards G: w_ema <- d w_ema + (1 - d) w; buffers are copied. */
+  /** Moves the EMA copy towards G: w_ema <- d w_ema + (1 - d) w; buffers are copied. */
   #updateEma(): void {
-    const ema = this.emaGenerator;
+    const ema = this.generator.ema;
     if (!ema) return;
     const d = this.config.emaDecay;
-    const G = this.gan.generator.store;
+    const G = this.generator.network.store;
     for (const [name, v] of ema.store.params) {
       const w = G.params.get(name)!;
       tf.tidy(() => v.assign(tf.add(tf.mul(v, d), tf.mul(w, 1 - d))));
@@ -224,37 +220,6 @@ export class GanTrainer {
     for (const [name, v] of ema.store.buffers) {
       tf.tidy(() => v.assign(tf.clone(G.buffers.get(name)!)));
     }
-  }
-
-  /**
-   * One G update: G's images scored by D against `generatorLabel`. D's weights are not touched
-   * (its BatchNorm running statistics are). Uses `z` when given, else fresh noise; a
-   * conditional G draws random classes, which D then sees with the images.
-   */
-  generatorStep(batchSize: number, z?: tf.Tensor2D): { gLoss: number } {
-    const y = this.#randomLabels(batchSize);
-    const noise = z ?? this.noise(batchSize);
-    const G = this.gan.generator, D = this.gan.discriminator;
-    const { value, grads } = tf.variableGrads(
-      () =>
-        generatorLoss(
-          this.config.loss,
-          D.apply(G.apply(noise, this.#ctx(y)), this.#ctx(y)),
-          this.config,
-        ),
-      [...G.store.params.values()],
-    );
-    if (!z) noise.dispose();
-    y?.dispose();
-    const [gLoss] = readAndDispose(value);
-    try {
-      if (!Number.isFinite(gLoss)) throw new NonFiniteLossError(this.step + 1, "G", gLoss);
-      this.optG.apply(gradsByName(G, grads));
-      this.#updateEma();
-    } finally {
-      tf.dispose(grads);
-    }
-    return { gLoss };
   }
 
   /**
@@ -278,7 +243,7 @@ export class GanTrainer {
     } finally {
       d.z.dispose();
     }
-    this.step += 1;
+    this.generator.step += 1;
     return {
       step: this.step,
       epoch,
@@ -290,37 +255,10 @@ export class GanTrainer {
     };
   }
 
-  /**
-   * Images `[n, 28, 28, 1]` in [-1, 1] from latent vectors `z`, in the given BatchNorm mode,
-   * from the EMA generator when there is one, else from G. A conditional G draws class
-   * `classes[i]` for image i (default {@link balancedClasses}: for 100 images, 10 rows of 10).
-   */
-  generate(
-    z: tf.Tensor2D,
-    mode: "eval" | "train" = "eval",
-    classes?: ArrayLike<number>,
-  ): tf.Tensor4D {
-    const G = this.emaGenerator ?? this.gan.generator;
-    const n = z.shape[0];
-    return tf.tidy(() => {
-      const labels = this.conditional
-        ? this.oneHot(classes ?? balancedClasses(n, this.config.model.classes))
-        : undefined;
-      return G.apply(
-        z,
-        mode === "eval"
-          ? { training: false, labels }
-          : { training: true, rng: new Rng(1), updateStats: false, labels },
-      );
-    }) as tf.Tensor4D;
-  }
-
   /** Every tensor of the trainer's state, by checkpoint name (not copies). */
   stateTensors(): Map<string, tf.Tensor> {
-    const out = new Map<string, tf.Tensor>();
-    for (const [n, v] of this.gan.generator.store.entries()) out.set(`G/${n}`, v);
-    for (const [n, v] of this.gan.discriminator.store.entries()) out.set(`D/${n}`, v);
-    for (const [n, v] of this.emaGenerator?.store.entries() ?? []) out.set(`Gema/${n}`, v);
+    const out = this.generator.stateTensors(); // G/ and Gema/
+    for (const [n, v] of this.discriminator.store.entries()) out.set(`D/${n}`, v);
     for (const [n, t] of this.optG.stateTensors()) out.set(`optG/${n}`, t);
     for (const [n, t] of this.optD.stateTensors()) out.set(`optD/${n}`, t);
     return out;
@@ -350,18 +288,15 @@ export class GanTrainer {
         `${what}: checkpoint is for model '${saved}', this run is '${this.config.model.kind}'`,
       );
     }
-    const vars = (store: Map<string, tf.Variable>, entries: [string, tf.Variable][]) => {
-      for (const [n, v] of entries) store.set(n, v);
-      return store;
-    };
-    assignStored(vars(new Map(), this.gan.generator.store.entries()), ckpt.tensors, "G/", what);
-    assignStored(vars(new Map(), this.gan.discriminator.store.entries()), ckpt.tensors, "D/", what);
-    if (this.emaGenerator) {
-      assignStored(vars(new Map(), this.emaGenerator.store.entries()), ckpt.tensors, "Gema/", what);
+    const variables = (net: Network) => new Map(net.store.entries());
+    assignStored(variables(this.generator.network), ckpt.tensors, G_PREFIX, what);
+    assignStored(variables(this.discriminator), ckpt.tensors, "D/", what);
+    if (this.generator.ema) {
+      assignStored(variables(this.generator.ema), ckpt.tensors, EMA_PREFIX, what);
     }
     assignStored(this.optG.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optG/", what);
     assignStored(this.optD.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optD/", what);
-    this.step = ckpt.meta.step;
+    this.generator.step = ckpt.meta.step;
     this.optG.step = ckpt.meta.optGStep;
     this.optD.step = ckpt.meta.optDStep;
     this.rng.state = ckpt.meta.rng;
@@ -371,9 +306,8 @@ export class GanTrainer {
   dispose(): void {
     this.optG.dispose();
     this.optD.dispose();
-    this.gan.generator.store.dispose();
-    this.gan.discriminator.store.dispose();
-    this.emaGenerator?.store.dispose();
+    this.generator.dispose();
+    this.discriminator.store.dispose();
   }
 }
 
@@ -385,12 +319,4 @@ function readAndDispose(loss: tf.Scalar, stats?: tf.Tensor): number[] {
   const values = Array.from(all.dataSync());
   tf.dispose([all, loss, ...(stats ? [stats] : [])]);
   return values;
-}
-
-/**
- * Class indices for `n` images spread evenly over `classes` in contiguous runs:
- * floor(i * classes / n) (100 images: ten of class 0, then ten of class 1, ...).
- */
-export function balancedClasses(n: number, classes: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => Math.floor((i * classes) / n));
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { OptionError } from "../option_error.ts";
 import { ensureSecondOrderGradients } from "./second_order_grads.ts";
 
 /** The losses a run can train with. */
@@ -45,6 +46,98 @@ export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
   });
 }
 
+/** The settings a loss reads: BCE's labels, WGAN's clip and WGAN-GP's penalty weight. */
+export interface LossSettings extends BceLabels {
+  /** WGAN: D's weights are clipped to [-c, c] after each update. */
+  wganClip: number;
+  /** WGAN-GP: weight λ of the gradient penalty. */
+  gpWeight: number;
+}
+
+/**
+ * One GAN objective as data: what D and G minimise, what the history shows of D's outputs,
+ * and the optional extras of the WGAN family (a penalty in D's loss, a step after D's update).
+ * Every function takes D's raw outputs (logits or critic scores) and works inside `tf.tidy`.
+ */
+export interface GanLoss {
+  /** What D minimises, from its outputs on the real batch and on the (detached) fake batch. */
+  discriminator(real: tf.Tensor, fake: tf.Tensor, s: LossSettings): tf.Scalar;
+  /** What G minimises, from D's outputs on G's batch. */
+  generator(fake: tf.Tensor, s: LossSettings): tf.Scalar;
+  /** D's outputs as `history.jsonl` shows them: probabilities for BCE, raw scores otherwise. */
+  shown(outputs: tf.Tensor): tf.Tensor;
+  /**
+   * Added to D's loss: `critic` is D at the real batch's labels, `mix` `[b]` uniform draws
+   * that place points between each real and fake image.
+   */
+  penalty?(
+    critic: (x: tf.Tensor) => tf.Tensor,
+    real: tf.Tensor,
+    fake: tf.Tensor,
+    mix: tf.Tensor1D,
+    s: LossSettings,
+  ): tf.Scalar;
+  /** Run after every D update on D's parameters (WGAN's weight clipping). */
+  afterDiscriminatorStep?(params: Iterable<tf.Variable>, s: LossSettings): void;
+}
+
+const mean = (x: tf.Tensor) => tf.mean(x) as tf.Scalar;
+const criticDifference = (real: tf.Tensor, fake: tf.Tensor) =>
+  tf.sub(mean(fake), mean(real)) as tf.Scalar;
+const criticGeneratorLoss = (fake: tf.Tensor) => tf.neg(mean(fake)) as tf.Scalar;
+
+/** Every loss, by name (see the table in the module documentation). */
+export const LOSSES: Readonly<Record<LossKind, GanLoss>> = {
+  bce: {
+    discriminator: (real, fake, s) =>
+      tf.add(bceWithLogits(real, s.realLabel), bceWithLogits(fake, s.fakeLabel)) as tf.Scalar,
+    generator: (fake, s) => bceWithLogits(fake, s.generatorLabel),
+    shown: (outputs) => tf.sigmoid(outputs),
+  },
+  lsgan: {
+    discriminator: (real, fake) =>
+      tf.mul(0.5, tf.add(mean(tf.square(tf.sub(real, 1))), mean(tf.square(fake)))) as tf.Scalar,
+    generator: (fake) => tf.mul(0.5, mean(tf.square(tf.sub(fake, 1)))) as tf.Scalar,
+    shown: (outputs) => outputs,
+  },
+  wgan: {
+    discriminator: criticDifference,
+    generator: criticGeneratorLoss,
+    shown: (outputs) => outputs,
+    afterDiscriminatorStep(params, s) {
+      for (const v of params) {
+        // assign a new tensor (not an in-place write): wasm caches packed weights by tensor
+        tf.tidy(() => v.assign(tf.clipByValue(v, -s.wganClip, s.wganClip)));
+      }
+    },
+  },
+  "wgan-gp": {
+    discriminator: criticDifference,
+    generator: criticGeneratorLoss,
+    shown: (outputs) => outputs,
+    penalty: (critic, real, fake, mix, s) =>
+      tf.mul(gradientPenalty(critic, real, fake, mix), s.gpWeight) as tf.Scalar,
+  },
+  hinge: {
+    discriminator: (real, fake) =>
+      tf.add(mean(tf.relu(tf.sub(1, real))), mean(tf.relu(tf.add(1, fake)))) as tf.Scalar,
+    generator: criticGeneratorLoss,
+    shown: (outputs) => outputs,
+  },
+};
+
+/**
+ * The loss named `kind`.
+ *
+ * @throws {OptionError} naming the `loss` option when there is no such loss.
+ */
+export function ganLoss(kind: string): GanLoss {
+  if (!Object.hasOwn(LOSSES, kind)) {
+    throw new OptionError(`unknown {loss} '${kind}': expected one of ${LOSS_KINDS.join(", ")}`);
+  }
+  return LOSSES[kind as LossKind];
+}
+
 /**
  * D's loss of `kind` from its outputs on a real and a generated batch (without WGAN-GP's
  * penalty, which needs D itself: {@link gradientPenalty}).
@@ -55,48 +148,14 @@ export function discriminatorLoss(
   fake: tf.Tensor,
   labels: BceLabels,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    switch (kind) {
-      case "bce":
-        return tf.add(
-          bceWithLogits(real, labels.realLabel),
-          bceWithLogits(fake, labels.fakeLabel),
-        ) as tf.Scalar;
-      case "lsgan":
-        return tf.mul(
-          0.5,
-          tf.add(tf.mean(tf.square(tf.sub(real, 1))), tf.mean(tf.square(fake))),
-        ) as tf.Scalar;
-      case "wgan":
-      case "wgan-gp":
-        return tf.sub(tf.mean(fake), tf.mean(real)) as tf.Scalar;
-      case "hinge":
-        return tf.add(
-          tf.mean(tf.relu(tf.sub(1, real))),
-          tf.mean(tf.relu(tf.add(1, fake))),
-        ) as tf.Scalar;
-      default:
-        throw new Error(`unknown loss '${kind}': expected one of ${LOSS_KINDS.join(", ")}`);
-    }
-  });
+  const settings = { ...labels, wganClip: 0, gpWeight: 0 };
+  return tf.tidy(() => ganLoss(kind).discriminator(real, fake, settings));
 }
 
 /** G's loss of `kind` from D's outputs on G's batch. */
 export function generatorLoss(kind: LossKind, fake: tf.Tensor, labels: BceLabels): tf.Scalar {
-  return tf.tidy(() => {
-    switch (kind) {
-      case "bce":
-        return bceWithLogits(fake, labels.generatorLabel);
-      case "lsgan":
-        return tf.mul(0.5, tf.mean(tf.square(tf.sub(fake, 1)))) as tf.Scalar;
-      case "wgan":
-      case "wgan-gp":
-      case "hinge":
-        return tf.neg(tf.mean(fake)) as tf.Scalar;
-      default:
-        throw new Error(`unknown loss '${kind}': expected one of ${LOSS_KINDS.join(", ")}`);
-    }
-  });
+  const settings = { ...labels, wganClip: 0, gpWeight: 0 };
+  return tf.tidy(() => ganLoss(kind).generator(fake, settings));
 }
 
 /**

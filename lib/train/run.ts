@@ -1,52 +1,18 @@
 /**
- * A whole training run in a directory: config, per-step history, checkpoints, sample grids,
- * and resuming. The CLI (`deno task train`) and the notebooks both call {@link trainRun}.
- *
- * Files in `outDir`:
- * - `config.json`: the {@link TrainConfig};
- * - `history.jsonl`: one {@link StepRecord} per step;
- * - `checkpoint.ckpt`: the latest state (every `checkpointEvery` steps and every epoch end);
- * - `quality.jsonl`: one {@link QualityRecord} per FID scored during training (`evalEvery`,
- *   `evalEverySteps`), when a scorer is given;
- * - `samples/epoch-NNN.png`: the fixed noise's 8x8 grid after chosen epochs
- *   (`samples/step-NNNNNN.png` when a run stops mid-epoch at `maxSteps`), with the images
- *   themselves beside it as `.npy`.
+ * A whole training run in a directory ({@link RunDir} owns its layout): config, per-step
+ * history, checkpoints, sample grids, FID records, timing, and resuming. The CLI
+ * (`deno task train`), the leaderboard and the notebooks all call {@link trainRun}.
  *
  * @module
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { batches, batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
+import { OptionError } from "../option_error.ts";
 import { deriveSeed, Rng } from "../random.ts";
-import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
-import { encodeNpy } from "../eval/npy.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { GanTrainer, type StepRecord, type TrainerMeta } from "./gan_trainer.ts";
-import { appendHistory, readJsonLines, trimHistory } from "./history.ts";
+import { GanTrainer, type StepRecord } from "./gan_trainer.ts";
+import { type QualityRecord, RunDir, type SnapshotTime } from "./run_dir.ts";
 import { type TrainConfig, withTrainDefaults } from "./train_config.ts";
-import { sampleImages } from "./load_run.ts";
-
-/** Where a run keeps its files. */
-export interface RunPaths {
-  config: string;
-  history: string;
-  quality: string;
-  checkpoint: string;
-  samples: string;
-}
-
-/** The file layout of a run directory. */
-export function runPaths(outDir: string): RunPaths {
-  return {
-    config: path.join(outDir, "config.json"),
-    history: path.join(outDir, "history.jsonl"),
-    quality: path.join(outDir, "quality.jsonl"),
-    checkpoint: path.join(outDir, "checkpoint.ckpt"),
-    samples: path.join(outDir, "samples"),
-  };
-}
 
 /** Where training stands, passed to `onStep`. */
 export interface Progress {
@@ -102,20 +68,6 @@ export interface FidScorer {
   fid(images: Float32Array): number;
 }
 
-/** One line of `quality.jsonl`: a FID scored during training. */
-export interface QualityRecord {
-  /** Global step at which it was scored. */
-  step: number;
-  /** Epochs done at that point (fractional mid-epoch). */
-  epoch: number;
-  /** FID of `samples` images from G in evaluation mode against the test split. */
-  fid: number;
-  /** Images scored. */
-  samples: number;
-  /** Seconds the scoring took. */
-  seconds: number;
-}
-
 /** Options for {@link trainRun}. */
 export interface RunOptions {
   /** The run directory (created when missing). */
@@ -132,6 +84,8 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** Scores FID when `config.evalEvery` or `config.evalEverySteps` asks for it. */
   scorer?: FidScorer;
+  /** The backend `run.json` records. Default: tfjs's active backend's name. */
+  backend?: string;
 }
 
 /** What a run did. */
@@ -175,49 +129,11 @@ function checkResumable(saved: TrainConfig, given: TrainConfig, what: string): v
   }
 }
 
-/** The FIDs a run scored during training (an absent file is none). */
-export function readQuality(file: string): QualityRecord[] {
-  return readJsonLines<QualityRecord>(file);
-}
-
-/** Drops quality records of steps after `steps` (they will be redone on resume). */
-function trimQuality(file: string, steps: number): void {
-  if (!fs.existsSync(file)) return;
-  const kept = readQuality(file).filter((r) => r.step <= steps);
-  fs.writeFileSync(`${file}.tmp`, kept.map((r) => JSON.stringify(r) + "\n").join(""));
-  fs.renameSync(`${file}.tmp`, file);
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  fs.renameSync(tmp, file);
-}
-
 /** The run's fixed latent batch for comparable grids: same seed, same vectors, every time. */
 export function fixedNoise(config: TrainConfig): tf.Tensor2D {
   const n = config.fixedNoiseCount, z = config.model.zDim;
   const rng = new Rng(deriveSeed(config.seed, "fixed-noise"));
   return tf.tensor2d(rng.fillNormal(new Float32Array(n * z)), [n, z]);
-}
-
-/**
- * Writes the PNG grid of `trainer`'s images for the fixed noise `z` to `file`, and the images
- * themselves (float32 `[n, 28, 28]` in [-1, 1]) beside it as `.npy`, for figures that compare
- * epochs.
- */
-export function writeSampleGrid(trainer: GanTrainer, z: tf.Tensor2D, file: string): void {
-  const images = trainer.generate(z, trainer.config.sampleMode);
-  const pixels = images.dataSync() as Float32Array;
-  images.dispose();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const write = (target: string, bytes: Uint8Array) => {
-    fs.writeFileSync(`${target}.tmp`, bytes);
-    fs.renameSync(`${target}.tmp`, target);
-  };
-  const columns = Math.ceil(Math.sqrt(z.shape[0]));
-  write(file, encodeGrayPng(tileImages(pixels, 28, { columns })));
-  write(file.replace(/\.png$/, ".npy"), encodeNpy(pixels, [z.shape[0], 28, 28]));
 }
 
 /**
@@ -228,16 +144,16 @@ export function writeSampleGrid(trainer: GanTrainer, z: tf.Tensor2D, file: strin
  * (`NonFiniteLossError`; the last checkpoint stays intact).
  */
 export async function trainRun(options: RunOptions): Promise<RunResult> {
-  const { outDir, config, train, callbacks = {} } = options;
-  const paths = runPaths(outDir);
-  const hasCheckpoint = fs.existsSync(paths.checkpoint);
-  if (hasCheckpoint && !options.resume) {
-    throw new Error(
-      `${outDir} already holds a run (${paths.checkpoint}); pass --resume to continue it, or choose another --out`,
+  const { config, train, callbacks = {} } = options;
+  const run = new RunDir(options.outDir);
+  const paths = run.paths;
+  if (run.hasCheckpoint() && !options.resume) {
+    throw new OptionError(
+      `${options.outDir} already holds a run (${paths.checkpoint}); pass {resume} to continue it, or choose another {outDir}`,
     );
   }
-  if (options.resume && !hasCheckpoint) {
-    throw new Error(`--resume: no checkpoint at ${paths.checkpoint} to resume from`);
+  if (options.resume && !run.hasCheckpoint()) {
+    throw new OptionError(`{resume}: no checkpoint at ${paths.checkpoint} to resume from`);
   }
   const stepsPerEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
   if (stepsPerEpoch < 1) {
@@ -247,22 +163,19 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
   if (scoring && !options.scorer) {
     throw new Error("evalEvery/evalEverySteps is set but trainRun was given no scorer");
   }
-  fs.mkdirSync(outDir, { recursive: true });
 
   const trainer = new GanTrainer(config);
   const z = fixedNoise(config);
   try {
     if (options.resume) {
-      const ckpt = loadCheckpoint<TrainerMeta>(paths.checkpoint);
+      const ckpt = run.loadCheckpoint();
       checkResumable(withTrainDefaults(ckpt.meta.config), config, paths.checkpoint);
       trainer.restore(ckpt, paths.checkpoint);
-      trimHistory(paths.history, trainer.step);
-      trimQuality(paths.quality, trainer.step);
+      run.trimTo(trainer.step);
+      run.writeConfig(config);
     } else {
-      fs.writeFileSync(paths.history, "");
-      fs.rmSync(paths.quality, { force: true });
+      run.begin(config);
     }
-    writeJsonAtomic(paths.config, config);
 
     const totalSteps = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
     const startStep = trainer.step;
@@ -272,13 +185,13 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
     let interrupted = false;
 
     const checkpoint = () => {
-      saveCheckpoint(paths.checkpoint, trainer.meta(), trainer.stateTensors());
+      run.saveCheckpoint(trainer.meta(), trainer.stateTensors());
       callbacks.onCheckpoint?.(paths.checkpoint, trainer.step);
     };
     const score = () => {
       const t = performance.now();
       const seed = deriveSeed(config.seed, "eval-noise", trainer.step);
-      const images = sampleImages(trainer, config.evalSamples, seed);
+      const images = trainer.generator.sample(config.evalSamples, { seed });
       const record: QualityRecord = {
         step: trainer.step,
         epoch: trainer.step / stepsPerEpoch,
@@ -286,12 +199,12 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         samples: config.evalSamples,
         seconds: (performance.now() - t) / 1000,
       };
-      fs.appendFileSync(paths.quality, JSON.stringify(record) + "\n");
+      run.appendQuality(record);
       callbacks.onQuality?.(record);
     };
-    const sample = (name: string, label: string) => {
-      const file = path.join(paths.samples, name);
-      writeSampleGrid(trainer, z, file);
+    const snapshot = (at: SnapshotTime, label: string) => {
+      const images = trainer.generator.fromLatents(z, { mode: config.sampleMode });
+      const file = run.writeSnapshot(at, images, z.shape[0]);
       samples.push(file);
       callbacks.onSample?.(file, label);
     };
@@ -317,7 +230,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
           batch.images.dispose();
           batch.labels.dispose();
         }
-        appendHistory(paths.history, record);
+        run.appendHistory(record);
         steps++;
         dSum += record.dLoss;
         if (record.gLoss !== null) (gSum += record.gLoss, gCount++);
@@ -336,9 +249,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         const stopping = midEpoch && (trainer.step >= totalSteps || interrupted);
         const stepGrid = config.sampleEverySteps > 0 &&
           trainer.step % config.sampleEverySteps === 0;
-        if (stopping || stepGrid) {
-          sample(`step-${String(trainer.step).padStart(6, "0")}.png`, `step ${trainer.step}`);
-        }
+        if (stopping || stepGrid) snapshot({ step: trainer.step }, `step ${trainer.step}`);
         if (config.evalEverySteps > 0 && trainer.step % config.evalEverySteps === 0) score();
         if (stopping) {
           checkpoint();
@@ -358,7 +269,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         if (
           epoch % config.sampleEvery === 0 || epoch === config.epochs || trainer.step >= totalSteps
         ) {
-          sample(`epoch-${String(epoch).padStart(3, "0")}.png`, `epoch ${epoch}`);
+          snapshot({ epoch }, `epoch ${epoch}`);
         }
         callbacks.onEpochEnd?.({
           epoch,
@@ -369,10 +280,18 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         });
       }
     }
+    const seconds = (performance.now() - t0) / 1000;
+    run.addTiming({
+      steps: trainer.step - startStep,
+      seconds,
+      backend: options.backend ?? tf.getBackend(),
+      stepsPerEpoch,
+      trainImages: train.count,
+    });
     return {
       steps: trainer.step,
       stepsThisCall: trainer.step - startStep,
-      seconds: (performance.now() - t0) / 1000,
+      seconds,
       samples,
       interrupted,
     };

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { defaultModelConfig, type ModelConfig, type ModelKind } from "../models/model_config.ts";
+import type { ModelConfig, ModelKind } from "../models/model_config.ts";
+import { defaultModelConfig, modelSpec } from "../models/registry.ts";
 import type { LossKind } from "./losses.ts";
 
 /** Everything a training run depends on. Saved as `config.json` and in every checkpoint. */
@@ -87,10 +88,11 @@ export interface TrainConfig {
 
 /** The report's training setup for a model kind. */
 export function defaultTrainConfig(kind: ModelKind): TrainConfig {
+  const spec = modelSpec(kind);
   return {
     model: defaultModelConfig(kind),
     seed: 0,
-    batchSize: 64,
+    batchSize: spec.batchSize,
     epochs: 50,
     maxSteps: null,
     dropLast: false,
@@ -108,7 +110,7 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     gpWeight: 10,
     emaDecay: 0,
     reuseFakeForG: false,
-    fixedNoiseCount: kind === "cdcgan" ? 100 : 64, // cdcgan: a 10x10 grid, one row per class
+    fixedNoiseCount: spec.conditional ? 100 : 64, // conditional: a 10x10 grid, one row per class
     checkpointEvery: 500,
     sampleEvery: 1,
     sampleEverySteps: 0,

@@ -1,5 +1,7 @@
 /**
- * Sample grids as PNG: images in [-1, 1] tiled into rows and columns.
+ * Sample grids as PNG: images tiled into rows and columns. Pixel values are in [-1, 1] (the
+ * networks' range) unless a grid's `range` says otherwise (e.g. [0, 1], the range of generated
+ * images handed out as arrays and of `.npy` files).
  *
  * PNG encoding uses `fast-png` (pure JavaScript, no native binary, well kept), so grids can be
  * written during training on any machine.
@@ -16,6 +18,24 @@ export interface GridOptions {
   padding?: number;
   /** Gray level (0..255) of the padding. Default 255 (white). */
   background?: number;
+  /** The pixel values drawn black and white. Default [-1, 1]. */
+  range?: PixelRange;
+}
+
+/** The pixel values `[black, white]` of an image; values outside are clamped. */
+export type PixelRange = readonly [number, number];
+
+/** The networks' pixel range, the default of every grid. */
+export const SIGNED_RANGE: PixelRange = [-1, 1];
+
+/** Maps a pixel value in `range` to a gray level 0..255 (rounded, clamped). */
+export function grayLevel(range: PixelRange = SIGNED_RANGE): (v: number) => number {
+  const [lo, hi] = range;
+  const scale = 255 / (hi - lo);
+  return (v) => {
+    const g = (v - lo) * scale;
+    return g >= 255 ? 255 : g > 0 ? Math.round(g) : 0;
+  };
 }
 
 /** A grayscale raster. */
@@ -29,8 +49,8 @@ export interface GrayImage {
 }
 
 /**
- * Tiles `n` square images of `size`x`size` pixels (values in [-1, 1], row-major, one after
- * another in `pixels`) into one grayscale raster.
+ * Tiles `n` square images of `size`x`size` pixels (values in `options.range`, default [-1, 1],
+ * row-major, one after another in `pixels`) into one grayscale raster.
  */
 export function tileImages(
   pixels: Float32Array,
@@ -50,13 +70,13 @@ export function tileImages(
   const width = cols * (size + pad) + pad;
   const height = rows * (size + pad) + pad;
   const data = new Uint8Array(width * height).fill(options.background ?? 255);
+  const gray = grayLevel(options.range);
   for (let i = 0; i < n; i++) {
     const x0 = pad + (i % cols) * (size + pad);
     const y0 = pad + Math.floor(i / cols) * (size + pad);
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
-        const v = (pixels[i * per + y * size + x] + 1) * 127.5;
-        data[(y0 + y) * width + x0 + x] = Math.max(0, Math.min(255, Math.round(v)));
+        data[(y0 + y) * width + x0 + x] = gray(pixels[i * per + y * size + x]);
       }
     }
   }

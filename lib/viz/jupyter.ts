@@ -1,7 +1,7 @@
 /**
  * Display helpers for the Deno Jupyter kernel (`deno jupyter`).
  *
- * - {@link display}: show an SVG, PNG, HTML and/or text as a new cell output.
+ * - {@link display}: show an SVG, PNG, GIF, HTML and/or text as a new cell output.
  * - {@link LiveDisplay}: one output that is replaced in place (e.g. a loss plot redrawn every
  *   epoch while a training cell runs).
  * - {@link isNotebook}: whether the code runs inside the kernel.
@@ -36,13 +36,21 @@ export interface DisplayContent {
   text?: string;
   /** HTML markup (`text/html`). */
   html?: string;
+  /**
+   * GIF bytes (an animation), sent as an `<img>` with a base64 data URL inside `text/html`
+   * (after `html` when both are given): nbconvert's HTML export has no `image/gif` output type.
+   */
+  gif?: Uint8Array;
+  /** The GIF's alternative text. Default "animation". */
+  gifAlt?: string;
 }
 
 /** Options for {@link display} and {@link LiveDisplay}. */
 export interface DisplayOptions {
   /**
    * Outside a notebook, write each display to files in this directory (created if needed):
-   * `<name>.svg`, `<name>.png`, `<name>.html`, `<name>.txt`. Ignored inside a notebook.
+   * `<name>.svg`, `<name>.png`, `<name>.gif`, `<name>.html`, `<name>.txt`. Ignored inside a
+   * notebook.
    */
   dir?: string;
   /** Base file name for `dir`. Default: `display-<n>` for {@link display}, the id for {@link LiveDisplay}. */
@@ -88,12 +96,21 @@ export function mediaBundle(content: DisplayContent): MediaBundle {
   const bundle: MediaBundle = {};
   if (content.svg !== undefined) bundle["image/svg+xml"] = content.svg;
   if (content.png !== undefined) bundle["image/png"] = Buffer.from(content.png).toString("base64");
-  if (content.html !== undefined) bundle["text/html"] = content.html;
+  const gifImg = content.gif === undefined
+    ? undefined
+    : `<img alt="${
+      (content.gifAlt ?? "animation").replace(/[&"<]/g, (c) => `&#${c.charCodeAt(0)};`)
+    }" src="data:image/gif;base64,${Buffer.from(content.gif).toString("base64")}">`;
+  if (content.html !== undefined || gifImg !== undefined) {
+    bundle["text/html"] = (content.html ?? "") + (gifImg ?? "");
+  }
   bundle["text/plain"] = content.text ??
     (content.svg !== undefined
       ? "<SVG figure>"
       : content.png !== undefined
       ? "<PNG image>"
+      : content.gif !== undefined
+      ? "<GIF animation>"
       : content.html !== undefined
       ? "<HTML>"
       : "");
@@ -108,6 +125,7 @@ function writeFiles(dir: string, name: string, content: DisplayContent): void {
   if (content.png !== undefined) writeFileSync(join(dir, `${name}.png`), content.png);
   if (content.html !== undefined) writeFileSync(join(dir, `${name}.html`), content.html);
   if (content.text !== undefined) writeFileSync(join(dir, `${name}.txt`), content.text);
+  if (content.gif !== undefined) writeFileSync(join(dir, `${name}.gif`), content.gif);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * Labelled sample grids as PNG: 28x28 images in [-1, 1] tiled into rows and columns, upscaled
- * by an integer factor with nearest-neighbour (each source pixel becomes a `scale`x`scale`
- * block; no smoothing), with optional row labels on the left (e.g. class names), column labels
- * on top (e.g. epochs or latent values) and a title.
+ * Labelled sample grids as PNG: 28x28 images (values in [-1, 1], or another `range`) tiled into
+ * rows and columns, upscaled by an integer factor with nearest-neighbour (each source pixel
+ * becomes a `scale`x`scale` block; no smoothing), with optional row labels on the left (e.g.
+ * class names), column labels on top (e.g. epochs or latent values) and a title.
  *
  * Text is drawn with `@napi-rs/canvas` (Skia; its binary ships inside the npm package, no
  * install script) in DejaVu Sans, registered from the Debian font path
@@ -20,6 +20,7 @@
 import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
 import { encode } from "fast-png";
 import { existsSync } from "node:fs";
+import { grayLevel, type PixelRange } from "./image_grid.ts";
 
 /** Debian's DejaVu Sans (package fonts-dejavu-core). */
 export const DEJAVU_SANS_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -48,6 +49,8 @@ export interface ImageGridOptions {
   background?: number;
   /** TTF file for the labels. Default {@link DEJAVU_SANS_PATH}. */
   fontPath?: string;
+  /** The pixel values drawn black and white. Default [-1, 1]; generated arrays are [0, 1]. */
+  range?: PixelRange;
 }
 
 /** Pixel geometry of a grid (see {@link imageGridLayout}). */
@@ -207,9 +210,10 @@ export function imageGridLayout(count: number, options: ImageGridOptions): Image
 }
 
 /**
- * Draws `n` images (`images` holds n*size*size values in [-1, 1], row-major, one image after
- * another; values outside are clamped) as a labelled grid and returns 8-bit grayscale PNG
- * bytes. Gray level of a pixel: `round((v + 1) * 127.5)`. The last row may be partly empty.
+ * Draws `n` images (`images` holds n*size*size values in `options.range`, default [-1, 1],
+ * row-major, one image after another; values outside are clamped) as a labelled grid and
+ * returns 8-bit grayscale PNG bytes. Gray level of a pixel in [-1, 1]: `round((v + 1) * 127.5)`.
+ * The last row may be partly empty.
  */
 export function imageGridPng(images: Float32Array, options: ImageGridOptions): Uint8Array {
   const r = resolved(options);
@@ -261,14 +265,14 @@ export function imageGridPng(images: Float32Array, options: ImageGridOptions): U
 
   // Tiles: nearest-neighbour upscaling, written directly.
   const per = r.size * r.size;
+  const level = grayLevel(options.range);
   for (let i = 0; i < count; i++) {
     const { x: x0, y: y0 } = layout.tiles[i];
     for (let y = 0; y < tile; y++) {
       const srcRow = i * per + Math.floor(y / r.scale) * r.size;
       const dst = (y0 + y) * width + x0;
       for (let x = 0; x < tile; x++) {
-        const v = (images[srcRow + Math.floor(x / r.scale)] + 1) * 127.5;
-        gray[dst + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+        gray[dst + x] = level(images[srcRow + Math.floor(x / r.scale)]);
       }
     }
   }

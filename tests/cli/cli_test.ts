@@ -8,8 +8,7 @@ import {
   encodeNpy,
   FILES,
   loadFashionMnist,
-  readHistory,
-  readQuality,
+  RunDir,
 } from "../../lib/mod.ts";
 
 const root = path.resolve(import.meta.dirname!, "../..");
@@ -83,7 +82,7 @@ Deno.test({
     r = await cli("train.ts", ...base, "--steps", "5", "--resume");
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /resuming at step 3/);
-    assert.deepEqual(readHistory(path.join(out, "history.jsonl")).map((h) => h.step), [
+    assert.deepEqual(new RunDir(out).history().map((h) => h.step), [
       1,
       2,
       3,
@@ -111,6 +110,17 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "the library's errors reach the user naming the flags that set the options",
+  ignore: !haveReal,
+  async fn() {
+    const out = path.join(fs.mkdtempSync("/tmp/cli-"), "none");
+    const r = await cli("train.ts", "--model", "mlp", "--out", out, "--resume", "--steps", "1");
+    assert.equal(r.code, 1);
+    assert.match(r.err, /error: --resume: no checkpoint at .*none\/checkpoint\.ckpt/);
+  },
+});
+
 Deno.test("sample refuses a non-.npy output and a directory without a run", async () => {
   let r = await cli("sample.ts", "--run", "/tmp", "--n", "2", "--out", "/tmp/x.txt");
   assert.equal(r.code, 2);
@@ -135,7 +145,7 @@ Deno.test({
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /FID judge: .*fashion_judge\.ckpt \(test accuracy 9\d\.\d\d%\)/);
     assert.match(r.out, /FID \d+\.\d+ at step 4 \(epoch 0\.00, 200 images/);
-    assert.deepEqual(readQuality(path.join(out, "quality.jsonl")).map((q) => q.step), [2, 4]);
+    assert.deepEqual(new RunDir(out).quality().map((q) => q.step), [2, 4]);
 
     r = await cli("evaluate.ts", "--run", out, "--n", "300", "--json");
     assert.equal(r.code, 0, r.err);
@@ -155,6 +165,12 @@ Deno.test({
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /FID \(judge features, lower is better\) +\d+\.\d{3}/);
     assert.match(r.out, /median distance to nearest train image/);
+
+    // the fixed-noise grid the trainer wrote is a file evaluate scores as it is
+    const grid = path.join(out, "samples", "step-000004.npy");
+    r = await cli("evaluate.ts", "--npy", grid, "--json");
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual([JSON.parse(r.out).n, JSON.parse(r.out).npy], [64, grid]);
   },
 });
 

@@ -1,24 +1,22 @@
 import assert from "node:assert/strict";
-import { configFromFlags } from "../../lib/cli/train.ts";
-import { UsageError } from "../../lib/cli/args.ts";
+import { configFromFlags, parseTrainFlags, TRAIN_COMMAND } from "../../lib/cli/train_flags.ts";
+import { usage, UsageError } from "../../lib/cli/args.ts";
+import { defaultTrainConfig } from "../../lib/mod.ts";
+
+const config = (...args: string[]) => configFromFlags(parseTrainFlags(args));
 
 Deno.test("without variant flags the config is the report's: BCE, G every 2nd step, 2e-4, no EMA", () => {
-  const c = configFromFlags({ model: "dcgan" });
+  const c = config("--model", "dcgan");
   assert.deepEqual([c.loss, c.gEvery, c.lrG, c.lrD, c.emaDecay], ["bce", 2, 2e-4, 2e-4, 0]);
+  assert.deepEqual(c, defaultTrainConfig("dcgan"));
 });
 
 Deno.test("the variant flags set the loss, n_critic, learning rates, EMA, clip and penalty weight", () => {
-  const c = configFromFlags({
-    model: "mlp",
-    loss: "wgan-gp",
-    "n-critic": "5",
-    "lr-g": "1e-4",
-    "lr-d": "0.0003",
-    ema: "0.999",
-    clip: "0.02",
-    "gp-weight": "5",
-    "spectral-norm": true,
-  });
+  const c = config(
+    ...["--model", "mlp", "--loss", "wgan-gp", "--n-critic", "5", "--lr-g", "1e-4"],
+    ...["--lr-d", "0.0003", "--ema", "0.999", "--clip", "0.02", "--gp-weight", "5"],
+    "--spectral-norm",
+  );
   assert.equal(c.model.spectralNorm, true);
   assert.deepEqual(
     [c.loss, c.gEvery, c.lrG, c.lrD, c.emaDecay, c.wganClip, c.gpWeight],
@@ -27,18 +25,35 @@ Deno.test("the variant flags set the loss, n_critic, learning rates, EMA, clip a
 });
 
 Deno.test("bad variant flags are usage errors naming the flag and what it expects", () => {
-  const bad: [Record<string, string>, RegExp][] = [
-    [{ loss: "mse" }, /--loss expects one of bce\|lsgan\|wgan\|wgan-gp\|hinge, got 'mse'/],
-    [{ ema: "1" }, /--ema expects a number in \[0, 1\), got '1'/],
-    [{ ema: "fast" }, /--ema expects a number/],
-    [{ "lr-g": "-1" }, /--lr-g expects a number in \[0, 1\]/],
-    [{ "n-critic": "0" }, /--n-critic expects an integer >= 1/],
+  const bad: [string[], RegExp][] = [
+    [["--loss", "mse"], /--loss expects one of bce\|lsgan\|wgan\|wgan-gp\|hinge, got 'mse'/],
+    [["--ema", "1"], /--ema expects a number in \[0, 1\), got '1'/],
+    [["--ema", "fast"], /--ema expects a number/],
+    [["--lr-g=-1"], /--lr-g expects a number in \[0, 1\]/],
+    [["--n-critic", "0"], /--n-critic expects an integer >= 1/],
   ];
   for (const [flags, message] of bad) {
-    assert.throws(() => configFromFlags({ model: "mlp", ...flags }), (e: unknown) => {
+    assert.throws(() => config("--model", "mlp", ...flags), (e: unknown) => {
       assert.ok(e instanceof UsageError);
       assert.match((e as Error).message, message);
       return true;
     });
   }
+});
+
+Deno.test("the usage text lists every flag once with the report's defaults", () => {
+  const text = usage(TRAIN_COMMAND);
+  for (const flag of TRAIN_COMMAND.flags) {
+    const entries = text.split("\n").filter((l) =>
+      new RegExp(`^  (-\\w, )?--${flag.name}( |$)`).test(l)
+    );
+    assert.equal(entries.length, 1, flag.name);
+  }
+  assert.match(
+    text,
+    /--epochs N +passes over the 60,000 training images \(report 3\.3\) \(default 50\)/,
+  );
+  assert.match(text, /--lr-g X +Adam learning rate of G \(report table 1\) \(default 0\.0002\)/);
+  assert.match(text, /--model NAME .*\(required\)/);
+  assert.match(text, /cdcgan: beyond the report/);
 });

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { configFromFlags, TRAIN_FLAGS } from "../../lib/cli/train.ts";
-import { parseFlags } from "../../lib/cli/args.ts";
+import { configFromFlags, parseTrainFlags } from "../../lib/cli/train_flags.ts";
 import {
   LEADERBOARD,
   leaderboardCommands,
+  leaderboardFamily,
+  leaderboardFlags,
   leaderboardMarkdown,
   type LeaderboardResult,
   type QualityScores,
@@ -12,8 +13,8 @@ import {
 Deno.test("every leaderboard row has a unique name and flags the train command accepts", () => {
   assert.equal(new Set(LEADERBOARD.map((e) => e.name)).size, LEADERBOARD.length);
   for (const e of LEADERBOARD) {
-    const config = configFromFlags(parseFlags(e.flags, TRAIN_FLAGS));
-    assert.equal(config.model.kind === "mlp" ? "mlp" : "conv", e.family, e.name);
+    const config = configFromFlags(parseTrainFlags(leaderboardFlags(e)));
+    assert.equal(config.model.kind === "mlp" ? "mlp" : "conv", leaderboardFamily(e), e.name);
   }
 });
 

@@ -4,14 +4,13 @@ import * as path from "node:path";
 import {
   DEBIAN_DIR,
   DEFAULT_JUDGE_FILE,
-  defaultTrainConfig,
+  defaultModelConfig,
   FILES,
-  GanTrainer,
+  Generator,
   initBackend,
   loadFashionMnist,
   loadJudge,
   QualityJudge,
-  sampleImages,
 } from "../../lib/mod.ts";
 
 const ready = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`)) &&
@@ -31,9 +30,9 @@ Deno.test({
   ignore: !ready,
   fn() {
     const floor = quality!.realFloor(2000);
-    const trainer = new GanTrainer(defaultTrainConfig("mlp"));
-    const untrained = quality!.score(sampleImages(trainer, 2000, 0));
-    trainer.dispose();
+    const generator = Generator.create(defaultModelConfig("mlp"), 0);
+    const untrained = quality!.score(generator.sample(2000));
+    generator.dispose();
     // FID is biased upwards at small n: 1.6 for 2,000 real images, 0.4 for 10,000 (docs/metrics.md)
     assert.ok(floor.fid < 3, `floor FID ${floor.fid}`);
     assert.ok(untrained.fid > 100 * floor.fid, `untrained ${untrained.fid} vs floor ${floor.fid}`);

@@ -13,9 +13,7 @@ import {
   parameterCounts,
   QualityJudge,
   type QualityScores,
-  readHistory,
-  readQuality,
-  runPaths,
+  RunDir,
   type StepRecord,
   table2,
   table2Display,
@@ -132,13 +130,7 @@ Deno.test("measureRun scores a run's final generator and carries its history", a
     ...defaultQualityConfig(),
     memorisationSamples: 4,
   });
-  const p = runPaths(dir);
-  const m = measureRun(
-    "tiny MLP",
-    { dir, history: readHistory(p.history), quality: readQuality(p.quality), timing: null },
-    quality,
-    12,
-  );
+  const m = measureRun("tiny MLP", new RunDir(dir), quality, 12);
   judge.dispose();
   assert.equal(m.kind, "mlp");
   assert.equal(m.history.length, 5);

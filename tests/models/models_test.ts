@@ -13,13 +13,19 @@ import {
 
 await initBackend({ backend: "cpu" });
 
+/** One-hot labels of class 0 for `b` examples of a conditional model (none otherwise). */
+const labelsFor = (classes: number, b: number) =>
+  classes > 0 ? tf.oneHot(tf.zeros([b], "int32"), classes).toFloat() as tf.Tensor2D : undefined;
+
 Deno.test("every generator maps z [b, 100] to images [b, 28, 28, 1] in [-1, 1]", () => {
   for (const kind of MODEL_KINDS) {
-    const gan = createGan(defaultModelConfig(kind), 1);
+    const config = defaultModelConfig(kind);
+    const gan = createGan(config, 1);
     tf.tidy(() => {
       const z = tf.randomNormal([3, 100]);
+      const labels = labelsFor(config.classes, 3);
       for (const training of [false, true]) {
-        const x = gan.generator.apply(z, { training, rng: new Rng(1) });
+        const x = gan.generator.apply(z, { training, rng: new Rng(1), labels });
         assert.deepEqual(x.shape, [3, 28, 28, 1], kind);
         const v = x.dataSync();
         assert.ok(v.every((p) => p >= -1 && p <= 1), `${kind} output outside [-1, 1]`);
@@ -31,11 +37,13 @@ Deno.test("every generator maps z [b, 100] to images [b, 28, 28, 1] in [-1, 1]",
 
 Deno.test("every discriminator maps images [b, 28, 28, 1] to logits [b, 1]", () => {
   for (const kind of MODEL_KINDS) {
-    const gan = createGan(defaultModelConfig(kind), 1);
+    const config = defaultModelConfig(kind);
+    const gan = createGan(config, 1);
     tf.tidy(() => {
       const out = gan.discriminator.apply(tf.randomUniform([5, 28, 28, 1], -1, 1), {
         training: true,
         rng: new Rng(2),
+        labels: labelsFor(config.classes, 5),
       });
       assert.deepEqual(out.shape, [5, 1], kind);
     });

@@ -7,10 +7,9 @@ import {
   evolutionFigure,
   evolutionGif,
   initBackend,
-  listSnapshots,
   loadFashionMnist,
   profileConfig,
-  readHistory,
+  RunDir,
   type SampleSnapshot,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
@@ -47,11 +46,12 @@ Deno.test("ensureRun trains once, then reuses the finished run", async () => {
   const config = smallConfig("mlp", { epochs: 1, sampleEverySteps: 2 });
   const first = await ensureRun({ dir, config, train });
   assert.equal(first.reused, false);
-  assert.equal(first.history.length, 5);
-  assert.ok(first.timing && first.timing.steps === 5 && first.timing.sPerStep > 0);
+  assert.equal(first.run.history().length, 5);
+  const timing = first.run.stats();
+  assert.ok(timing && timing.steps === 5 && timing.sPerStep > 0);
   const second = await ensureRun({ dir, config, train });
   assert.equal(second.reused, true);
-  assert.deepEqual(second.history, first.history);
+  assert.deepEqual(second.run.history(), first.run.history());
 });
 
 Deno.test("ensureRun resumes an unfinished run and moves a different one aside", async () => {
@@ -73,17 +73,17 @@ Deno.test("ensureRun resumes an unfinished run and moves a different one aside",
     fs.readdirSync(parent).some((n) => n.startsWith("run.old-")),
     "the old run was kept aside",
   );
-  assert.equal(readHistory(path.join(dir, "history.jsonl")).length, 3);
+  assert.equal(new RunDir(dir).history().length, 3);
 });
 
 Deno.test("snapshots are listed in training order and drawn as a figure and a GIF", async () => {
   const dir = path.join(fs.mkdtempSync("/tmp/nb-"), "dcgan");
-  const run = await ensureRun({
+  const { run } = await ensureRun({
     dir,
     config: smallConfig("dcgan", { epochs: 2, sampleEverySteps: 2 }),
     train,
   });
-  const snaps = listSnapshots(run.dir, run.stepsPerEpoch);
+  const snaps = run.snapshots();
   assert.deepEqual(snaps.map((s) => s.label), [
     "step 2",
     "step 4",

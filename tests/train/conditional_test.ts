@@ -12,8 +12,7 @@ import {
   GanTrainer,
   initBackend,
   loadFashionMnist,
-  runPaths,
-  sampleImages,
+  RunDir,
   summarize,
   trainRun,
 } from "../../lib/mod.ts";
@@ -60,7 +59,7 @@ Deno.test("cdcgan: the label changes G's image for the same z", () => {
   const z = tf.tidy(() =>
     tf.tile(tf.randomNormal([1, 100], 0, 1, "float32", 1), [2, 1])
   ) as tf.Tensor2D;
-  const x = t.generate(z, "eval", [3, 7]);
+  const x = t.generator.generate(z, { classes: [3, 7] });
   const v = x.dataSync();
   let diff = 0;
   for (let i = 0; i < 784; i++) diff += Math.abs(v[i] - v[784 + i]);
@@ -81,9 +80,9 @@ Deno.test("cdcgan: a D step needs the batch's labels; with them, steps keep the 
   const count = tf.memory().numTensors;
   for (let i = 1; i < 4; i++) assert.ok(Number.isFinite(t.trainStep(x, 1, i, y).dLoss));
   assert.equal(tf.memory().numTensors, count);
-  const d0 = [...t.gan.discriminator.store.params.values()].map((v) => v.dataSync().slice());
+  const d0 = [...t.discriminator.store.params.values()].map((v) => v.dataSync().slice());
   t.generatorStep(8);
-  [...t.gan.discriminator.store.params.values()].forEach((v, i) =>
+  [...t.discriminator.store.params.values()].forEach((v, i) =>
     assert.deepEqual(v.dataSync(), d0[i])
   );
   tf.dispose([x, y]);
@@ -109,11 +108,11 @@ Deno.test("balanced classes come in equal contiguous runs: a 10x10 grid has one 
 
 Deno.test("sampling a class needs a conditional run and a class in 0..9", () => {
   const c = new GanTrainer(smallConfig("cdcgan"));
-  assert.equal(sampleImages(c, 3, 0, 256, 7).length, 3 * 784);
-  assert.throws(() => sampleImages(c, 3, 0, 256, 10), /class 10 is not one of 0..9/);
+  assert.equal(c.generator.sample(3, { classOf: 7 }).length, 3 * 784);
+  assert.throws(() => c.generator.sample(3, { classOf: 10 }), /class 10 is not one of 0..9/);
   c.dispose();
   const u = new GanTrainer(smallConfig("dcgan"));
-  assert.throws(() => sampleImages(u, 3, 0, 256, 1), /dcgan is not class-conditional/);
+  assert.throws(() => u.generator.sample(3, { classOf: 1 }), /dcgan is not class-conditional/);
   u.dispose();
 });
 
@@ -129,7 +128,7 @@ Deno.test("a cdcgan run trains from the data's labels and writes a 10x10 class g
   const res = await trainRun({ outDir: dir, config, train });
   assert.equal(res.steps, 2);
   const grid = decodeNpy(
-    fs.readFileSync(path.join(runPaths(dir).samples, "epoch-001.npy")),
+    fs.readFileSync(path.join(new RunDir(dir).paths.samples, "epoch-001.npy")),
     "grid",
   );
   assert.deepEqual(grid.shape, [100, 28, 28]);

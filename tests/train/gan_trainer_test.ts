@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { GanTrainer, initBackend, MODEL_KINDS, NonFiniteLossError, Rng } from "../../lib/mod.ts";
+import {
+  GanTrainer,
+  initBackend,
+  MODEL_KINDS,
+  MODELS,
+  NonFiniteLossError,
+  Rng,
+} from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
 import { bceWithLogits } from "../../lib/mod.ts";
 
@@ -18,44 +25,47 @@ function changed(before: Map<string, Float32Array>, store: Map<string, tf.Variab
 }
 
 const realBatch = () => tf.randomUniform([8, 28, 28, 1], -1, 1, "float32", 7) as tf.Tensor4D;
+/** The batch's class labels for a conditional model (none for the others). */
+const labelsFor = (kind: keyof typeof MODELS) =>
+  MODELS[kind].conditional ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32") : undefined;
 
 for (const kind of MODEL_KINDS) {
   Deno.test(`${kind}: a G step changes G's weights and leaves D's bit-identical`, () => {
     const t = new GanTrainer(smallConfig(kind));
-    const g0 = snapshot(t.gan.generator.store.params),
-      d0 = snapshot(t.gan.discriminator.store.params);
+    const g0 = snapshot(t.generator.network.store.params),
+      d0 = snapshot(t.discriminator.store.params);
     t.generatorStep(8);
-    assert.deepEqual(changed(d0, t.gan.discriminator.store.params), []);
+    assert.deepEqual(changed(d0, t.discriminator.store.params), []);
     assert.equal(
-      changed(g0, t.gan.generator.store.params).length,
-      t.gan.generator.store.params.size,
+      changed(g0, t.generator.network.store.params).length,
+      t.generator.network.store.params.size,
     );
     t.dispose();
   });
 
   Deno.test(`${kind}: a D step changes D's weights and leaves G's bit-identical`, () => {
     const t = new GanTrainer(smallConfig(kind));
-    const g0 = snapshot(t.gan.generator.store.params),
-      d0 = snapshot(t.gan.discriminator.store.params);
-    const x = realBatch();
-    t.discriminatorStep(x).z.dispose();
-    x.dispose();
-    assert.deepEqual(changed(g0, t.gan.generator.store.params), []);
+    const g0 = snapshot(t.generator.network.store.params),
+      d0 = snapshot(t.discriminator.store.params);
+    const x = realBatch(), y = labelsFor(kind);
+    t.discriminatorStep(x, y).z.dispose();
+    tf.dispose([x, ...(y ? [y] : [])]);
+    assert.deepEqual(changed(g0, t.generator.network.store.params), []);
     assert.equal(
-      changed(d0, t.gan.discriminator.store.params).length,
-      t.gan.discriminator.store.params.size,
+      changed(d0, t.discriminator.store.params).length,
+      t.discriminator.store.params.size,
     );
     t.dispose();
   });
 
   Deno.test(`${kind}: the tensor count does not grow across training steps`, () => {
     const t = new GanTrainer(smallConfig(kind));
-    const x = realBatch();
-    t.trainStep(x, 1, 0);
+    const x = realBatch(), y = labelsFor(kind);
+    t.trainStep(x, 1, 0, y);
     const after1 = tf.memory().numTensors;
-    for (let i = 1; i < 4; i++) t.trainStep(x, 1, i);
+    for (let i = 1; i < 4; i++) t.trainStep(x, 1, i, y);
     assert.equal(tf.memory().numTensors, after1);
-    x.dispose();
+    tf.dispose([x, ...(y ? [y] : [])]);
     t.dispose();
   });
 }
@@ -71,8 +81,8 @@ Deno.test("D's loss uses the smoothed targets 0.9 for real and 0.1 for fake", ()
     const rng = Rng.fromState(rngBefore);
     const z = tf.tensor2d(rng.fillNormal(new Float32Array(8 * 100)), [8, 100]);
     const ctx = { training: true, updateStats: false };
-    const fake = t.gan.generator.apply(z, ctx);
-    const D = t.gan.discriminator;
+    const fake = t.generator.network.apply(z, ctx);
+    const D = t.discriminator;
     return tf.add(bceWithLogits(D.apply(x, ctx), 0.9), bceWithLogits(D.apply(fake, ctx), 0.1))
       .dataSync()[0];
   });
@@ -98,9 +108,9 @@ Deno.test("a NaN loss stops the step with its number and applies no update", () 
   const t = new GanTrainer(smallConfig("mlp"));
   const x = realBatch();
   t.trainStep(x, 1, 0);
-  const w = t.gan.discriminator.store.params.get("fc1.weight")!;
+  const w = t.discriminator.store.params.get("fc1.weight")!;
   w.assign(tf.fill(w.shape, NaN));
-  const g0 = snapshot(t.gan.generator.store.params);
+  const g0 = snapshot(t.generator.network.store.params);
   const err = assert.throws(() => t.trainStep(x, 1, 1), (e: unknown) => {
     assert.ok(e instanceof NonFiniteLossError);
     assert.match(e.message, /D loss is NaN at step 2/);
@@ -109,7 +119,7 @@ Deno.test("a NaN loss stops the step with its number and applies no update", () 
   void err;
   assert.equal(t.step, 1);
   assert.equal(t.optD.step, 1, "D's optimiser did not step");
-  assert.deepEqual(changed(g0, t.gan.generator.store.params), []);
+  assert.deepEqual(changed(g0, t.generator.network.store.params), []);
   x.dispose();
   t.dispose();
 });

@@ -6,12 +6,9 @@ import {
   initBackend,
   loadCheckpoint,
   loadFashionMnist,
-  loadRun,
   NonFiniteLossError,
-  readHistory,
-  readQuality,
-  runPaths,
-  sampleImages,
+  OptionError,
+  RunDir,
   type TrainerMeta,
   trainRun,
 } from "../../lib/mod.ts";
@@ -32,10 +29,10 @@ const tmpRun = () => path.join(fs.mkdtempSync("/tmp/run-"), "run");
 Deno.test("a run writes config, one history line per step, a checkpoint and sample grids", async () => {
   const dir = tmpRun();
   const res = await trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 2 }), train });
-  const p = runPaths(dir);
+  const run = new RunDir(dir), p = run.paths;
   assert.equal(res.steps, 10);
-  assert.deepEqual(readHistory(p.history).map((r) => r.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.deepEqual(readHistory(p.history).map((r) => r.epoch), [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+  assert.deepEqual(run.history().map((r) => r.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(run.history().map((r) => r.epoch), [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
   assert.equal(JSON.parse(fs.readFileSync(p.config, "utf8")).model.kind, "dcgan");
   assert.equal(loadCheckpoint<TrainerMeta>(p.checkpoint).meta.step, 10);
   assert.deepEqual(fs.readdirSync(p.samples).sort(), [
@@ -46,6 +43,10 @@ Deno.test("a run writes config, one history line per step, a checkpoint and samp
   ]);
   const arr = decodeNpy(fs.readFileSync(path.join(p.samples, "epoch-002.npy")), "epoch-002.npy");
   assert.deepEqual(arr.shape, [4, 28, 28]);
+  assert.ok((arr.data as Float32Array).every((v) => v >= 0 && v <= 1), "grids hold [0, 1]");
+  const stats = run.stats()!;
+  assert.deepEqual([stats.stepsPerEpoch, stats.trainImages, stats.steps], [5, 40, 10]);
+  assert.ok(stats.sPerStep > 0 && stats.machine.length > 0);
   const png = fs.readFileSync(path.join(p.samples, "epoch-001.png"));
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
 });
@@ -56,7 +57,7 @@ for (const kind of ["mlp", "dcgan"] as const) {
     await trainRun({ outDir: whole, config: smallConfig(kind, { epochs: 2 }), train });
     // "killed" after step 7 (mid-epoch 2), then resumed with the full length
     await trainRun({ outDir: split, config: smallConfig(kind, { epochs: 2, maxSteps: 7 }), train });
-    assert.equal(readHistory(runPaths(split).history).length, 7);
+    assert.equal(new RunDir(split).history().length, 7);
     const res = await trainRun({
       outDir: split,
       config: smallConfig(kind, { epochs: 2 }),
@@ -64,7 +65,7 @@ for (const kind of ["mlp", "dcgan"] as const) {
       resume: true,
     });
     assert.equal(res.stepsThisCall, 3);
-    assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
+    assert.deepEqual(new RunDir(split).history(), new RunDir(whole).history());
   });
 }
 
@@ -72,14 +73,14 @@ Deno.test("history lines written after the last checkpoint are replaced on resum
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 3 }), train });
   // simulate a crash after two more steps whose lines were written but never checkpointed
-  const p = runPaths(dir);
+  const run = new RunDir(dir), p = run.paths;
   const lines = fs.readFileSync(p.history, "utf8");
   fs.appendFileSync(
     p.history,
     lines.split("\n").slice(0, 2).map((l) => l.replace(/"step":\d/, '"step":9')).join("\n") + "\n",
   );
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true });
-  assert.deepEqual(readHistory(p.history).map((r) => r.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(run.history().map((r) => r.step), [1, 2, 3, 4, 5]);
 });
 
 Deno.test("a directory that already holds a run is not overwritten without --resume", async () => {
@@ -88,7 +89,8 @@ Deno.test("a directory that already holds a run is not overwritten without --res
   const err = await rejection(() =>
     trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train })
   );
-  assert.match(err.message, /already holds a run .*pass --resume/);
+  assert.match(err.message, /already holds a run .*pass resume/);
+  assert.ok(err instanceof OptionError && err.options.join() === "resume,outDir");
 });
 
 Deno.test("resuming with another model or seed is refused", async () => {
@@ -110,7 +112,7 @@ Deno.test("resuming with another model or seed is refused", async () => {
 Deno.test("resuming from a truncated checkpoint is an error, never a fresh start", async () => {
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 2 }), train });
-  const file = runPaths(dir).checkpoint;
+  const file = new RunDir(dir).paths.checkpoint;
   fs.truncateSync(file, fs.statSync(file).size - 1000);
   const err = await rejection(() =>
     trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train, resume: true })
@@ -119,14 +121,14 @@ Deno.test("resuming from a truncated checkpoint is an error, never a fresh start
     err.message,
     /checkpoint\.ckpt: not a valid checkpoint: payload is .* \(truncated\?\)/,
   );
-  assert.equal(readHistory(runPaths(dir).history).length, 2, "the history is untouched");
+  assert.equal(new RunDir(dir).history().length, 2, "the history is untouched");
 });
 
 Deno.test("--resume without a checkpoint is an error", async () => {
   const err = await rejection(() =>
     trainRun({ outDir: tmpRun(), config: smallConfig("mlp"), train, resume: true })
   );
-  assert.match(err.message, /--resume: no checkpoint at .*checkpoint\.ckpt/);
+  assert.match(err.message, /^resume: no checkpoint at .*checkpoint\.ckpt/);
 });
 
 Deno.test("a diverging run stops at the NaN step and keeps the last good checkpoint", async () => {
@@ -137,21 +139,21 @@ Deno.test("a diverging run stops at the NaN step and keeps the last good checkpo
   const err = await rejection(() => trainRun({ outDir: dir, config, train }));
   assert.ok(err instanceof NonFiniteLossError);
   assert.match(err.message, /D loss is NaN at step 2/);
-  assert.equal(loadCheckpoint<TrainerMeta>(runPaths(dir).checkpoint).meta.step, 1);
-  assert.equal(readHistory(runPaths(dir).history).length, 1);
+  assert.equal(loadCheckpoint<TrainerMeta>(new RunDir(dir).paths.checkpoint).meta.step, 1);
+  assert.equal(new RunDir(dir).history().length, 1);
 });
 
-Deno.test("a finished run can be reloaded and sampled as images in [0, 1]", async () => {
+Deno.test("a finished run's generator can be reloaded and sampled as images in [0, 1]", async () => {
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train });
-  const trainer = loadRun(dir);
-  assert.equal(trainer.step, 5);
-  const images = sampleImages(trainer, 10, 0, 4);
+  const generator = new RunDir(dir).loadGenerator();
+  assert.equal(generator.step, 5);
+  const images = generator.sample(10, { batchSize: 4 });
   assert.equal(images.length, 10 * 784);
   assert.ok(images.every((v) => v >= 0 && v <= 1));
-  assert.deepEqual(sampleImages(trainer, 3, 1), sampleImages(trainer, 3, 1), "sampling is seeded");
-  trainer.dispose();
-  assert.throws(() => loadRun("/tmp"), /\/tmp: no checkpoint/);
+  assert.deepEqual(generator.sample(3, { seed: 1 }), generator.sample(3, { seed: 1 }), "seeded");
+  generator.dispose();
+  assert.throws(() => new RunDir("/tmp").loadGenerator(), /\/tmp: no checkpoint/);
 });
 
 Deno.test("FID scored during training lands in quality.jsonl, by step and by epoch", async () => {
@@ -166,7 +168,7 @@ Deno.test("FID scored during training lands in quality.jsonl, by step and by epo
   };
   const config = smallConfig("mlp", { epochs: 2, evalEvery: 1, evalEverySteps: 3, evalSamples: 6 });
   await trainRun({ outDir: dir, config, train, scorer });
-  const q = readQuality(runPaths(dir).quality);
+  const q = new RunDir(dir).quality();
   // steps 3, 6, 9 by steps; epoch ends 5 and 10 (10 is not a multiple of 3)
   assert.deepEqual(q.map((r) => r.step), [3, 5, 6, 9, 10]);
   assert.deepEqual(q.map((r) => r.epoch), [0.6, 1, 1.2, 1.8, 2]);
@@ -179,16 +181,16 @@ Deno.test("quality records after the resumed checkpoint are dropped, and scoring
   const scorer = { fid: () => 1 };
   const config = smallConfig("mlp", { epochs: 2, evalEverySteps: 2, checkpointEvery: 4 });
   await trainRun({ outDir: dir, config: { ...config, maxSteps: 7 }, train, scorer });
-  assert.deepEqual(readQuality(runPaths(dir).quality).map((r) => r.step), [2, 4, 6]);
+  assert.deepEqual(new RunDir(dir).quality().map((r) => r.step), [2, 4, 6]);
   // a record from after the checkpoint (step 7), as a crash would leave it
-  const file = runPaths(dir).quality;
+  const file = new RunDir(dir).paths.quality;
   fs.appendFileSync(
     file,
     JSON.stringify({ step: 8, epoch: 1.6, fid: 99, samples: 1, seconds: 0 }) + "\n",
   );
   await trainRun({ outDir: dir, config, train, scorer, resume: true });
-  assert.deepEqual(readQuality(file).map((r) => r.step), [2, 4, 6, 8, 10]);
-  assert.ok(readQuality(file).every((r) => r.fid === 1));
+  assert.deepEqual(new RunDir(dir).quality().map((r) => r.step), [2, 4, 6, 8, 10]);
+  assert.ok(new RunDir(dir).quality().every((r) => r.fid === 1));
   const err = await rejection(() => trainRun({ outDir: tmpRun(), config, train }));
   assert.match(err.message, /evalEvery\/evalEverySteps is set but trainRun was given no scorer/);
 });

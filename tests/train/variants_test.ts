@@ -46,7 +46,7 @@ Deno.test("WGAN clips every D weight into [-c, c] after a D step", () => {
   const t = new GanTrainer(smallConfig("dcgan", { loss: "wgan", wganClip: 0.005 }));
   const x = realBatch();
   t.discriminatorStep(x).z.dispose();
-  for (const [name, v] of t.gan.discriminator.store.params) {
+  for (const [name, v] of t.discriminator.store.params) {
     const max = values(v).reduce((m, a) => Math.max(m, Math.abs(a)), 0);
     assert.ok(max <= 0.005 + 1e-9, `${name}: ${max}`);
   }
@@ -56,10 +56,10 @@ Deno.test("WGAN clips every D weight into [-c, c] after a D step", () => {
 
 Deno.test("the EMA generator starts equal to G", () => {
   const t = new GanTrainer(smallConfig("dcgan", { emaDecay: 0.999 }));
-  for (const [name, v] of t.emaGenerator!.store.entries()) {
+  for (const [name, v] of t.generator.ema!.store.entries()) {
     assert.deepEqual(
       values(v),
-      values(t.gan.generator.store.entries().find(([n]) => n === name)![1]),
+      values(t.generator.network.store.entries().find(([n]) => n === name)![1]),
     );
   }
   t.dispose();
@@ -67,20 +67,20 @@ Deno.test("the EMA generator starts equal to G", () => {
 
 Deno.test("the EMA generator moves by (1 - decay) towards G after each G step, and samples come from it", () => {
   const t = new GanTrainer(smallConfig("mlp", { emaDecay: 0.9 }));
-  const ema = t.emaGenerator!;
+  const ema = t.generator.ema!;
   t.generatorStep(8);
   const count = tf.memory().numTensors;
   const name = "fc1.weight";
   const before = values(ema.store.params.get(name)!);
   t.generatorStep(8);
   assert.equal(tf.memory().numTensors, count, "the EMA update keeps the tensor count");
-  const g = values(t.gan.generator.store.params.get(name)!);
+  const g = values(t.generator.network.store.params.get(name)!);
   const after = values(ema.store.params.get(name)!);
   for (let i = 0; i < after.length; i += 97) {
     assert.ok(Math.abs(after[i] - (0.9 * before[i] + 0.1 * g[i])) < 1e-6);
   }
   const z = tf.randomNormal([2, 100], 0, 1, "float32", 3) as tf.Tensor2D;
-  const fromTrainer = t.generate(z);
+  const fromTrainer = t.generator.generate(z);
   const fromEma = tf.tidy(() => ema.apply(z, { training: false }));
   assert.deepEqual(Array.from(fromTrainer.dataSync()), Array.from(fromEma.dataSync()));
   tf.dispose([z, fromTrainer, fromEma]);
@@ -100,12 +100,12 @@ Deno.test("the EMA weights are saved in checkpoints and restored", () => {
   u.restore(loadCheckpoint<TrainerMeta>(file), file);
   const name = "fc1.weight";
   assert.deepEqual(
-    values(u.emaGenerator!.store.params.get(name)!),
-    values(t.emaGenerator!.store.params.get(name)!),
+    values(u.generator.ema!.store.params.get(name)!),
+    values(t.generator.ema!.store.params.get(name)!),
   );
   assert.notDeepEqual(
-    values(u.emaGenerator!.store.params.get(name)!),
-    values(u.gan.generator.store.params.get(name)!),
+    values(u.generator.ema!.store.params.get(name)!),
+    values(u.generator.network.store.params.get(name)!),
   );
   t.dispose();
   u.dispose();
@@ -139,9 +139,9 @@ Deno.test("spectral normalisation brings each D weight's largest singular value 
   const x = realBatch();
   // power iteration converges over training-mode forward passes
   for (let i = 0; i < 30; i++) {
-    tf.tidy(() => t.gan.discriminator.apply(x, { training: true, rng: t.rng }));
+    tf.tidy(() => t.discriminator.apply(x, { training: true, rng: t.rng }));
   }
-  const D = t.gan.discriminator.store;
+  const D = t.discriminator.store;
   for (const i of [1, 2, 3, 4]) {
     const w = D.params.get(`conv${i}.weight`)!;
     const u = D.buffers.get(`conv${i}.sn_u`)!;

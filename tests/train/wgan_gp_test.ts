@@ -23,12 +23,17 @@ for (const kind of MODEL_KINDS) {
     const y = tf.randomUniform([4, 28, 28, 1], -1, 1, "float32", 2);
     const mix = tf.tensor1d([0.1, 0.4, 0.6, 0.9]);
     // the same dropout masks every call; batch statistics, running ones left alone
+    // a conditional critic sees one class per example
+    const labels = config.model.classes > 0
+      ? tf.oneHot(tf.tensor1d([1, 3, 5, 7], "int32"), config.model.classes).toFloat() as tf.Tensor2D
+      : undefined;
     const critic = (v: tf.Tensor) =>
       D.apply(v, {
         training: true,
         rng: new Rng(5),
         updateStats: false,
         twiceDifferentiable: true,
+        labels,
       });
     const penalty = () => gradientPenalty(critic, x, y, mix);
     const params = [...D.store.params.values()];
@@ -57,6 +62,7 @@ for (const kind of MODEL_KINDS) {
     const eps = 1e-2;
     const numeric = (at(eps) - at(-eps)) / (2 * eps);
     tf.dispose([x, y, mix, ...dirs, ...saved, ...Object.values(grads).filter((g) => g)]);
+    labels?.dispose();
     D.store.dispose();
     gan.generator.store.dispose();
     assert.ok(Math.abs(analytic) > 1e-5, `analytic ${analytic}`);

@@ -84,3 +84,17 @@ Deno.test("LiveDisplay creates its output once and then updates it by display_id
   assert.equal((calls[0].obj as Record<string, string>)["image/svg+xml"], SVG);
   assert.ok(new LiveDisplay().id.startsWith("live-"));
 });
+
+Deno.test("a GIF goes out as an <img> with a base64 data URL inside text/html, after any html", () => {
+  const gif = new TextEncoder().encode("GIF89a-bytes");
+  const alone = mediaBundle({ gif, gifAlt: 'samples "over" training' });
+  assert.equal(
+    alone["text/html"],
+    `<img alt="samples &#34;over&#34; training" src="data:image/gif;base64,${
+      Buffer.from(gif).toString("base64")
+    }">`,
+  );
+  assert.equal(alone["text/plain"], "<GIF animation>");
+  const both = mediaBundle({ html: "<p>x</p>", gif });
+  assert.match(both["text/html"], /^<p>x<\/p><img alt="animation" src="data:image\/gif;base64,/);
+});

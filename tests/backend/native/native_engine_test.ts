@@ -8,9 +8,10 @@ import {
   GanTrainer,
   initBackend,
   loadFashionMnist,
+  MODEL_KINDS,
+  MODELS,
   NonFiniteLossError,
-  readHistory,
-  runPaths,
+  RunDir,
   trainRun,
 } from "../../../lib/mod.ts";
 import { nativeKernelCalls } from "../../../lib/backend/native/kernels.ts";
@@ -59,7 +60,7 @@ Deno.test({
   },
 });
 
-for (const kind of ["mlp", "dcgan", "improved", "cdcgan"] as const) {
+for (const kind of MODEL_KINDS) {
   Deno.test({
     name: `${kind}: training steps on native run the native kernels and keep the tensor count`,
     ignore,
@@ -67,7 +68,9 @@ for (const kind of ["mlp", "dcgan", "improved", "cdcgan"] as const) {
       await initBackend({ backend: "native", threads: 1 });
       const t = new GanTrainer(smallConfig(kind));
       const x = tf.randomUniform([8, 28, 28, 1], -1, 1) as tf.Tensor4D;
-      const labels = kind === "cdcgan" ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32") : undefined;
+      const labels = MODELS[kind].conditional
+        ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32")
+        : undefined;
       nativeKernelCalls.clear();
       const first = t.trainStep(x, 1, 0, labels);
       assert.ok(Number.isFinite(first.dLoss) && Number.isFinite(first.gLoss!));
@@ -123,7 +126,7 @@ Deno.test({
     const err = await rejection(() => trainRun({ outDir: dir, config, train }));
     assert.ok(err instanceof NonFiniteLossError, String(err));
     assert.match(err.message, /D loss is NaN at step 2/);
-    assert.equal(readHistory(runPaths(dir).history).length, 1);
+    assert.equal(new RunDir(dir).history().length, 1);
   },
 });
 
@@ -147,7 +150,7 @@ Deno.test({
       train,
       resume: true,
     });
-    assert.deepEqual(readHistory(runPaths(split).history), readHistory(runPaths(whole).history));
+    assert.deepEqual(new RunDir(split).history(), new RunDir(whole).history());
   },
 });
 

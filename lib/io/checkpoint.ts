@@ -3,17 +3,17 @@
  *
  * Layout: the 8 bytes `FGANCKPT`, a little-endian u32 format version, a u32 header length,
  * the header (UTF-8 JSON: `meta`, the tensor table, the payload's byte length and SHA-256),
- * then the payload (every tensor's float32 data, little-endian, in table order). A file is
- * written to a temporary name in the same directory and renamed over the old one, so a crash
- * mid-write leaves the previous checkpoint intact. Loading checks magic, version, lengths and
- * the payload's SHA-256, so a truncated or corrupted file is an error, never a silent start.
+ * then the payload (every tensor's float32 data, little-endian, in table order). Files are
+ * written atomically (`atomic_write.ts`), so a crash mid-write leaves the previous checkpoint
+ * intact. Loading checks magic, version, lengths and the payload's SHA-256, so a truncated or
+ * corrupted file is an error, never a silent start.
  *
  * @module
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { createHash } from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 const MAGIC = "FGANCKPT";
 const VERSION = 1;
@@ -70,18 +70,7 @@ export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf
   view.setUint32(8, VERSION, true);
   view.setUint32(12, headerBytes.byteLength, true);
 
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${Deno.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, prefix);
-    fs.writeSync(fd, headerBytes);
-    fs.writeSync(fd, payloadBytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, [prefix, headerBytes, payloadBytes]);
 }
 
 /**

@@ -1,0 +1,236 @@
+/**
+ * The flags of `deno task train`, each declared once with the {@link TrainConfig} field it sets:
+ * the usage text (with defaults read from the report's config), the parsing and
+ * {@link configFromFlags} come from this table. The leaderboard reads its rows' flags with it.
+ *
+ * @module
+ */
+import { MODEL_KINDS, MODELS } from "../models/registry.ts";
+import type { ModelConfig, ModelKind } from "../models/model_config.ts";
+import { LOSS_KINDS } from "../train/losses.ts";
+import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  DATA_DIR_FLAG,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  parseCommand,
+  THREADS_FLAG,
+} from "./args.ts";
+
+/** A field of the training config a flag sets: a top-level key, or `model.<key>`. */
+type ConfigField = Exclude<keyof TrainConfig, "model"> | `model.${keyof ModelConfig}`;
+
+/** A train flag that sets a field of the config. */
+interface ConfigFlag extends Flag {
+  /** The field it sets. */
+  field: ConfigField;
+}
+
+/** The object holding `field` in `config` and its key there. */
+function slot(config: TrainConfig, field: ConfigField): [Record<string, unknown>, string] {
+  const [head, key] = field.split(".");
+  return key
+    ? [config.model as unknown as Record<string, unknown>, key]
+    : [config as unknown as Record<string, unknown>, head];
+}
+
+/** The report's config, whose values the usage text shows as defaults. */
+const REPORT = defaultTrainConfig("mlp");
+
+/** `flag` with the report's value of its field as the default shown (none for null or false). */
+function configFlag<F extends Omit<ConfigFlag, "shown">>(flag: F): F & { shown?: string } {
+  const [holder, key] = slot(REPORT, flag.field);
+  const value = holder[key];
+  return value === null || value === false ? flag : { ...flag, shown: String(value) };
+}
+
+const modelHelp = MODEL_KINDS.map((k) => `${k}: ${MODELS[k].source}`).join("\n");
+
+/** Every flag of `deno task train`, in usage order. */
+export const TRAIN_FLAGS = [
+  {
+    name: "model",
+    arg: "NAME",
+    value: { type: "choice", choices: MODEL_KINDS },
+    help: `the GAN to train\n${modelHelp}`,
+    required: true,
+  },
+  {
+    name: "out",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "run directory: config.json, history.jsonl, checkpoint, samples/",
+    option: "outDir",
+  },
+  configFlag({
+    name: "epochs",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "passes over the 60,000 training images (report 3.3)",
+    field: "epochs",
+  }),
+  configFlag({
+    name: "steps",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "stop after N steps in total, counting steps before a resume",
+    option: "maxSteps",
+    field: "maxSteps",
+  }),
+  configFlag({
+    name: "batch-size",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "examples per step (report table 1)",
+    field: "batchSize",
+  }),
+  configFlag({
+    name: "seed",
+    arg: "N",
+    value: { type: "int", min: 0 },
+    help: "seed for weights, data order, noise and dropout",
+    field: "seed",
+  }),
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  {
+    name: "resume",
+    value: { type: "boolean" },
+    help: "continue the run in --out from its last checkpoint",
+  },
+  configFlag({
+    name: "sample-every",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "write samples/epoch-NNN.png every N epochs",
+    field: "sampleEvery",
+  }),
+  configFlag({
+    name: "checkpoint-every",
+    arg: "N",
+    value: { type: "int", min: 0 },
+    help: "also checkpoint every N steps (0: epoch ends only)",
+    field: "checkpointEvery",
+  }),
+  configFlag({
+    name: "eval-every",
+    arg: "N",
+    value: { type: "int", min: 0 },
+    help: "score FID every N epochs into quality.jsonl (0: off)",
+    field: "evalEvery",
+  }),
+  configFlag({
+    name: "eval-every-steps",
+    arg: "N",
+    value: { type: "int", min: 0 },
+    help: "also score FID every N steps (0: off)",
+    field: "evalEverySteps",
+  }),
+  configFlag({
+    name: "eval-samples",
+    arg: "N",
+    value: { type: "int", min: 4 },
+    help: "generated images per FID during training",
+    field: "evalSamples",
+  }),
+  configFlag({
+    name: "loss",
+    arg: "NAME",
+    value: { type: "choice", choices: LOSS_KINDS },
+    help: "bce (report A.4, labels 0.9/0.1), lsgan, wgan, wgan-gp or hinge",
+    field: "loss",
+  }),
+  configFlag({
+    name: "n-critic",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "D steps per G step (the report's i % 2 == 0; WGAN uses 5)",
+    option: "gEvery",
+    field: "gEvery",
+  }),
+  configFlag({
+    name: "lr-g",
+    arg: "X",
+    value: { type: "float", min: 0, max: 1 },
+    help: "Adam learning rate of G (report table 1)",
+    field: "lrG",
+  }),
+  configFlag({
+    name: "lr-d",
+    arg: "X",
+    value: { type: "float", min: 0, max: 1 },
+    help: "Adam learning rate of D (report table 1)",
+    field: "lrD",
+  }),
+  configFlag({
+    name: "ema",
+    arg: "D",
+    value: { type: "float", min: 0, max: 1, maxExclusive: true },
+    help: "sample and score from a moving average of G's weights, decay D\n(e.g. 0.999; 0: off)",
+    option: "emaDecay",
+    field: "emaDecay",
+  }),
+  configFlag({
+    name: "spectral-norm",
+    value: { type: "boolean" },
+    help: "spectral normalisation of every D weight (default off)",
+    field: "model.spectralNorm",
+  }),
+  configFlag({
+    name: "clip",
+    arg: "C",
+    value: { type: "float", min: 0, max: 100 },
+    help: "WGAN weight clipping",
+    option: "wganClip",
+    field: "wganClip",
+  }),
+  configFlag({
+    name: "gp-weight",
+    arg: "L",
+    value: { type: "float", min: 0, max: 1e6 },
+    help: "WGAN-GP penalty weight",
+    field: "gpWeight",
+  }),
+  {
+    name: "judge",
+    arg: "FILE",
+    value: { type: "string" },
+    help: "judge for those FIDs (default assets/judge/fashion_judge.ckpt)",
+  },
+  DATA_DIR_FLAG,
+  {
+    name: "dry-run",
+    value: { type: "boolean" },
+    help: "build, load data, run two steps, print shapes and losses; write nothing",
+  },
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
+
+/** `deno task train`. */
+export const TRAIN_COMMAND: Command<typeof TRAIN_FLAGS> = {
+  synopsis: `deno task train --model ${MODEL_KINDS.join("|")} --out DIR [options]`,
+  flags: TRAIN_FLAGS,
+};
+
+/** Parsed train flags. */
+export type TrainFlags = FlagValues<typeof TRAIN_FLAGS>;
+
+/** Parses `deno task train`'s arguments (the leaderboard's rows use it too). */
+export function parseTrainFlags(args: readonly string[]): TrainFlags {
+  return parseCommand(TRAIN_COMMAND, args);
+}
+
+/** The run's config: the report's for `--model`, with every config flag given applied. */
+export function configFromFlags(flags: TrainFlags): TrainConfig {
+  const config = defaultTrainConfig(flags.model as ModelKind);
+  for (const flag of TRAIN_FLAGS) {
+    const value = (flags as Record<string, unknown>)[flag.name];
+    if (value === undefined || !("field" in flag)) continue;
+    const [holder, key] = slot(config, flag.field);
+    holder[key] = value;
+  }
+  return config;
+}

@@ -1,0 +1,109 @@
+/**
+ * The cells of a model's section in notebooks 02 and 03: its architecture, its run (trained,
+ * resumed or reused, with a live loss plot), the loss figure (report figs 4.1, 4.2) and the
+ * samples over training (figs 4.3, 4.4, and a GIF). {@link showRun} does all of it in one call.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { summarizeRun } from "../eval/run_summary.ts";
+import type { ModelConfig } from "../models/model_config.ts";
+import { architecture } from "../models/registry.ts";
+import { RunDir } from "../train/run_dir.ts";
+import type { TrainConfig } from "../train/train_config.ts";
+import { earlyMiddleLate, evolutionFigure, evolutionGif } from "../viz/evolution.ts";
+import { display } from "../viz/jupyter.ts";
+import { lossPlotSvg } from "../viz/loss_plot.ts";
+import { ensureRun } from "./ensure_run.ts";
+import type { NotebookContext } from "./setup.ts";
+
+/** Prints every layer's output shape (measured on a batch of 64) and parameters of G and D. */
+export function showArchitecture(config: ModelConfig): void {
+  for (const net of architecture(config, 64)) {
+    console.log(`${net.network}: ${net.parameters.toLocaleString("en-US")} parameters`);
+    console.table(
+      net.layers.map((r) => ({
+        layer: r.layer,
+        output: r.outputShape.join("x"),
+        params: r.params,
+      })),
+    );
+  }
+}
+
+/**
+ * The finished run of `config` in the notebook's runs directory (`<kind>-<profile>`, or
+ * `name`): reused when it exists with this configuration, resumed when unfinished, trained
+ * otherwise (with a live loss plot). Prints its length, whether it was reused, and its speed.
+ */
+export async function trainOrReuse(
+  nb: NotebookContext,
+  config: TrainConfig,
+  name = `${config.model.kind}-${nb.profile}`,
+): Promise<RunDir> {
+  const { run, reused } = await ensureRun({
+    dir: path.join(nb.runsDir, name),
+    config,
+    train: nb.data.train,
+    scorer: config.evalEvery > 0 || config.evalEverySteps > 0 ? await nb.quality() : undefined,
+    backend: nb.backendLine,
+    log: console.log,
+  });
+  const stats = run.stats();
+  console.log(
+    `${run.history().length} steps; ${reused ? "reused" : "trained"}${
+      stats ? `; ${stats.sPerStep.toFixed(3)} s/step on ${stats.backend}` : ""
+    }`,
+  );
+  return run;
+}
+
+/**
+ * The run's loss figure (faint: every step; solid: a moving average; x in epochs) and the level
+ * and spread of the losses and D's outputs over the last 20% of steps.
+ */
+export async function showLosses(run: RunDir, title: string): Promise<void> {
+  const history = run.history();
+  await display({ svg: lossPlotSvg(history, { title, stepsPerEpoch: run.stepsPerEpoch() }) });
+  const s = summarizeRun(run.config().model.kind, history, run.stats()?.sPerStep ?? null);
+  console.log(
+    `last 20% of steps: D loss ${s.dLossMean.toFixed(3)} ± ${s.dLossStd.toFixed(3)}, G loss ${
+      s.gLossMean.toFixed(3)
+    } ± ${s.gLossStd.toFixed(3)}, D(x) ${s.dReal.toFixed(2)}, D(G(z)) ${s.dFake.toFixed(2)}`,
+  );
+}
+
+/**
+ * The run's fixed latent vectors at its first, middle and last saved grid (one labelled row
+ * each), then every grid as an animation.
+ */
+export async function showSamplesOverTraining(run: RunDir, title: string): Promise<void> {
+  const snapshots = run.snapshots();
+  await display({ png: evolutionFigure(earlyMiddleLate(snapshots), 10, title) });
+  await display({ gif: evolutionGif(snapshots), gifAlt: "samples over training" });
+  console.log(`${snapshots.length} snapshots: ${snapshots.map((s) => s.label).join(", ")}`);
+}
+
+/** Figure titles of {@link showRun}. */
+export interface RunTitles {
+  /** Title of the loss figure. */
+  losses: string;
+  /** Title of the early / middle / late samples figure. */
+  samples: string;
+}
+
+/**
+ * A model's whole section in one call: its architecture, its run ({@link trainOrReuse}), the
+ * loss figure and the samples over training, with the titles given. Returns the run.
+ */
+export async function showRun(
+  nb: NotebookContext,
+  config: TrainConfig,
+  titles: RunTitles,
+): Promise<RunDir> {
+  showArchitecture(config.model);
+  const run = await trainOrReuse(nb, config);
+  await showLosses(run, titles.losses);
+  await showSamplesOverTraining(run, titles.samples);
+  return run;
+}

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as tf from "@tensorflow/tfjs";
+import {
+  createGan,
+  defaultModelConfig,
+  disposeGan,
+  GanTrainer,
+  Generator,
+  initBackend,
+  OptionError,
+  saveCheckpoint,
+} from "../../lib/mod.ts";
+import { smallConfig } from "../_support/small_config.ts";
+
+await initBackend({ backend: "cpu" });
+
+const tmpFile = (name: string) => `${fs.mkdtempSync("/tmp/gen-")}/${name}`;
+const batch = () => tf.randomUniform([8, 28, 28, 1], -1, 1, "float32", 7) as tf.Tensor4D;
+
+/** Variables (parameters and buffers) of a generator and its EMA copy. */
+const variableCount = (g: Generator) =>
+  g.network.store.entries().length + (g.ema?.store.entries().length ?? 0);
+
+Deno.test("a new generator has the initial weights of the trainer's G for the same seed", () => {
+  const config = defaultModelConfig("dcgan");
+  const gan = createGan(config, 3), g = Generator.create(config, 3);
+  for (const [name, v] of g.network.store.params) {
+    assert.deepEqual(v.dataSync(), gan.generator.store.params.get(name)!.dataSync(), name);
+  }
+  disposeGan(gan);
+  g.dispose();
+});
+
+Deno.test("loading from a trainer checkpoint builds G and its EMA copy only: no D, no Adam state", () => {
+  const t = new GanTrainer(smallConfig("mlp", { emaDecay: 0.5 }));
+  const x = batch();
+  t.trainStep(x, 1, 0);
+  x.dispose();
+  const file = tmpFile("c.ckpt");
+  saveCheckpoint(file, t.meta(), t.stateTensors());
+  const before = tf.memory().numTensors;
+  const g = Generator.load(file);
+  assert.equal(tf.memory().numTensors - before, variableCount(g), "only G's variables were made");
+  assert.ok(g.ema, "the EMA copy came along");
+  assert.equal(g.step, 1);
+  const z = tf.randomNormal([3, 100], 0, 1, "float32", 4) as tf.Tensor2D;
+  const ours = g.generate(z), theirs = t.generator.generate(z);
+  assert.deepEqual(ours.dataSync(), theirs.dataSync(), "draws what the trainer's generator draws");
+  tf.dispose([z, ours, theirs]);
+  g.dispose();
+  t.dispose();
+});
+
+Deno.test("a generator file round-trips G, its config and its step", () => {
+  const config = smallConfig("cdcgan").model;
+  const g = Generator.create(config, 5);
+  g.step = 42;
+  const file = tmpFile("g.ckpt");
+  g.save(file);
+  const back = Generator.load(file);
+  assert.deepEqual(back.config, config);
+  assert.equal(back.step, 42);
+  assert.equal(back.ema, null);
+  assert.deepEqual(back.sample(4, { seed: 2 }), g.sample(4, { seed: 2 }));
+  g.dispose();
+  back.dispose();
+});
+
+Deno.test("a file without a generator is named in the error", () => {
+  const file = tmpFile("other.ckpt");
+  const w = tf.zeros([2]);
+  saveCheckpoint(file, { something: "else" }, new Map([["w", w]]));
+  w.dispose();
+  assert.throws(() => Generator.load(file), /other\.ckpt: holds no generator/);
+});
+
+Deno.test("samples are [0, 1] images, seeded, the same in any batch size, and leak no tensors", () => {
+  const g = Generator.create(smallConfig("dcgan").model, 0);
+  const count = tf.memory().numTensors;
+  const a = g.sample(5, { seed: 9 }), b = g.sample(5, { seed: 9, batchSize: 2 });
+  assert.equal(tf.memory().numTensors, count);
+  assert.equal(a.length, 5 * 784);
+  assert.ok(a.every((v) => v >= 0 && v <= 1));
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5);
+  assert.notDeepEqual(g.sample(5, { seed: 10 }), a);
+  g.dispose();
+});
+
+Deno.test("fromLatents draws the rows of z in [0, 1], as sample does for the same noise", () => {
+  const g = Generator.create(smallConfig("mlp").model, 0);
+  const z = tf.randomNormal([2, 100], 0, 1, "float32", 1) as tf.Tensor2D;
+  const fromTensor = g.fromLatents(z), fromArray = g.fromLatents(z.dataSync() as Float32Array);
+  assert.deepEqual(fromTensor, fromArray);
+  const raw = g.generate(z).dataSync();
+  for (let i = 0; i < raw.length; i += 37) {
+    assert.ok(Math.abs(fromArray[i] - (raw[i] + 1) / 2) < 1e-6);
+  }
+  assert.throws(() => g.fromLatents(new Float32Array(150)), /150 values are not rows of 100/);
+  z.dispose();
+  g.dispose();
+});
+
+Deno.test("a conditional generator draws balanced classes by default, or the class asked for", () => {
+  const g = Generator.create(smallConfig("cdcgan").model, 0);
+  // ten images: classes 0..9 by default; all class 0 when asked; the same noise either way
+  const balanced = g.sample(10, { seed: 1 }), zeros = g.sample(10, { seed: 1, classOf: 0 });
+  const image = (x: Float32Array, i: number) => Array.from(x.subarray(i * 784, (i + 1) * 784));
+  assert.deepEqual(image(balanced, 0), image(zeros, 0));
+  assert.notDeepEqual(image(balanced, 1), image(zeros, 1));
+  assert.throws(() => g.sample(2, { classOf: 11 }), OptionError);
+  g.dispose();
+});

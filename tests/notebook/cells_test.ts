@@ -1,0 +1,142 @@
+/**
+ * The notebook cells' helpers on a tiny dataset and small models: what they compute and record.
+ * (Their displays are no-ops outside the Deno kernel; the smoke report runs them in a kernel.)
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { decode } from "fast-png";
+import {
+  classExamplesFigure,
+  defaultJudgeConfig,
+  defaultQualityConfig,
+  dimensionsFigure,
+  dimensionSweepFigure,
+  Generator,
+  initBackend,
+  interpolationFigure,
+  Judge,
+  lastSamplesFigure,
+  loadFashionMnist,
+  type NotebookContext,
+  type NotebookRecords,
+  QualityJudge,
+  randomLatents,
+  randomWalkFigure,
+  showClassCounts,
+  showConditional,
+  showFirstBatch,
+  showLosses,
+  showPixelStatistics,
+  showRun,
+  showSamplesOverTraining,
+  showTable2,
+  SWEEP_VALUES,
+  trainOrReuse,
+} from "../../lib/mod.ts";
+import { smallConfig } from "../_support/small_config.ts";
+import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+
+const backend = await initBackend({ backend: "wasm" });
+const data = await loadFashionMnist({
+  dataDir: writeTinyDataset({ trainCount: 40, testCount: 20 }),
+  searchPath: [],
+  download: false,
+  verifyChecksums: false,
+});
+const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
+const quality = new QualityJudge(
+  judge,
+  {
+    kind: "fashion-judge",
+    config: judge.config,
+    testAccuracy: 0,
+    weightsSha256: "none",
+    trainSeconds: 0,
+    backend: "wasm",
+  },
+  data,
+  { ...defaultQualityConfig(), memorisationSamples: 4 },
+);
+
+/** A smoke-profile notebook context over the tiny dataset that keeps what it records. */
+function context(): { nb: NotebookContext; records: Partial<NotebookRecords> } {
+  const records: Partial<NotebookRecords> = {};
+  const nb: NotebookContext = {
+    profile: "smoke",
+    backend,
+    backendLine: "wasm (test)",
+    data,
+    runsDir: fs.mkdtempSync("/tmp/cells-"),
+    quality: () => Promise.resolve(quality),
+    record: (key, value) => void (records[key] = value),
+  };
+  return { nb, records };
+}
+
+const size = (png: Uint8Array) => {
+  const image = decode(png);
+  return [image.width, image.height];
+};
+
+Deno.test("the data cells run on a split and draw one row of ten per class", async () => {
+  showClassCounts(data);
+  await showPixelStatistics(data);
+  await showFirstBatch(data, 8);
+  // 10 columns of 2x-scaled 28-pixel tiles with 2-pixel padding, plus row labels on the left
+  const [width, height] = size(classExamplesFigure(data, 2));
+  assert.ok(width > 2 * (56 + 2) && height >= 10 * (56 + 2), `${width}x${height}`);
+});
+
+Deno.test("a model's cells train once, then reuse the run, and record table 2 and the floor", async () => {
+  const { nb, records } = context();
+  const config = smallConfig("mlp", { epochs: 1, sampleEverySteps: 2 });
+  const run = await trainOrReuse(nb, config);
+  assert.equal(run.history().length, 5);
+  assert.equal(run.stats()!.backend, "wasm (test)");
+  await showLosses(run, "losses");
+  await showSamplesOverTraining(run, "samples");
+  const again = await showRun(nb, config, { losses: "l", samples: "s" });
+  assert.equal(again.dir, run.dir);
+  assert.equal(again.stats()!.steps, 5, "reused, not trained again");
+
+  const dcgan = await trainOrReuse(nb, smallConfig("dcgan", { epochs: 1 }));
+  const rows = await showTable2(nb, [run, dcgan]);
+  assert.deepEqual(rows.map((r) => r.name), ["MLP GAN (A.1)", "DCGAN (A.2)"]);
+  assert.deepEqual(records.table2, rows);
+  assert.equal(records.floor!.samples, 500);
+  // one row per model of its last grid's first images (small configs keep 4 fixed latents)
+  const [width, height] = size(lastSamplesFigure([run, dcgan]));
+  assert.ok(width > 4 * 58 && width < 5 * 58 + 200 && height >= 2 * 58, `${width}x${height}`);
+});
+
+Deno.test("the conditional cell measures and records the judge's agreement with the classes", async () => {
+  const { nb, records } = context();
+  const run = await trainOrReuse(nb, smallConfig("cdcgan", { epochs: 1, fixedNoiseCount: 100 }));
+  const accuracy = await showConditional(nb, run);
+  assert.ok(accuracy >= 0 && accuracy <= 1);
+  assert.deepEqual(records.conditional, {
+    name: "class-conditional DCGAN",
+    steps: 5,
+    accuracy,
+    samples: 1000,
+  });
+});
+
+Deno.test("the latent figures draw one tile per latent vector, as many columns as steps", () => {
+  const g = Generator.create(smallConfig("dcgan").model, 0);
+  const bases = randomLatents(g, 2, 7);
+  assert.equal(bases.length, 2);
+  assert.notDeepEqual(bases[0], bases[1]);
+  const tile = 2 * 28 + 2; // 2x scale, 2-pixel padding
+  const [sweepW, sweepH] = size(dimensionSweepFigure(g, bases, 4));
+  assert.ok(sweepW >= SWEEP_VALUES.length * tile && sweepH >= 2 * tile);
+  const [dimsW, dimsH] = size(dimensionsFigure(g, bases[0], [1, 2, 3]));
+  assert.ok(dimsW >= SWEEP_VALUES.length * tile && dimsH >= 3 * tile);
+  const [interpW, interpH] = size(interpolationFigure(g, bases[0], bases[1], 6));
+  assert.ok(interpW >= 6 * tile && interpW < SWEEP_VALUES.length * tile && interpH >= 2 * tile);
+  const [walkW, walkH] = size(randomWalkFigure(g, bases[0], { steps: 20 }));
+  assert.ok(walkW >= 10 * tile && walkH >= 2 * tile);
+  g.dispose();
+});
+
+Deno.test("cleanup: the test judge", () => judge.dispose());
