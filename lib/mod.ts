@@ -21,6 +21,7 @@ export * from "./viz/labelled_grid.ts";
 export * from "./viz/gif.ts";
 export * from "./viz/evolution.ts";
 export * from "./viz/jupyter.ts";
+export * from "./viz/html_table.ts";
 // data
 export * from "./data/idx.ts";
 export * from "./data/fashion_mnist.ts";
@@ -59,6 +60,7 @@ export * from "./notebook/report_summary.ts";
 export * from "./notebook/report_index.ts";
 export * from "./notebook/setup.ts";
 export * from "./notebook/ensure_run.ts";
+export * from "./notebook/tables.ts";
 export * from "./notebook/data_cells.ts";
 export * from "./notebook/run_cells.ts";
 export * from "./notebook/quality_cells.ts";

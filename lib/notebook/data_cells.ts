@@ -10,14 +10,17 @@ import { classCounts, firstOfEachClass, pixelStatistics } from "../data/statisti
 import { display } from "../viz/jupyter.ts";
 import { imageGridPng } from "../viz/labelled_grid.ts";
 import { seriesPlotSvg } from "../viz/loss_plot.ts";
+import { showTable } from "./tables.ts";
 
 /** Images per class in each split, as a table. */
-export function showClassCounts(data: FashionMnist): void {
+export async function showClassCounts(data: FashionMnist): Promise<void> {
   const k = data.classNames.length;
   const train = classCounts(data.train, k), test = classCounts(data.test, k);
-  console.table(
-    data.classNames.map((name, c) => ({ class: name, train: train[c], test: test[c] })),
-  );
+  await showTable(data.classNames.map((name, c) => ({
+    class: name,
+    train: train[c].toLocaleString("en-US"),
+    test: test[c].toLocaleString("en-US"),
+  })));
 }
 
 /** A PNG grid of the first `perClass` training images of every class, one row per class. */
@@ -38,8 +41,8 @@ export async function showPixelStatistics(data: FashionMnist): Promise<void> {
       (100 * s.zeroShare).toFixed(1)
     }%`,
   );
-  console.table(
-    data.classNames.map((name, k) => ({ class: name, meanPixel: +s.classMeans[k].toFixed(4) })),
+  await showTable(
+    data.classNames.map((name, k) => ({ class: name, "mean pixel": s.classMeans[k].toFixed(4) })),
   );
   await display({
     svg: seriesPlotSvg(

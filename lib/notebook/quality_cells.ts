@@ -16,7 +16,6 @@ import {
   measureRun,
   table2,
   table2Display,
-  type Table2Row,
 } from "../eval/table2.ts";
 import { balancedClasses } from "../models/generator.ts";
 import { MODELS } from "../models/registry.ts";
@@ -25,6 +24,7 @@ import { display } from "../viz/jupyter.ts";
 import { imageGridPng } from "../viz/labelled_grid.ts";
 import { profileFinalSamples } from "./profile.ts";
 import type { NotebookContext } from "./setup.ts";
+import { showTable } from "./tables.ts";
 
 /** The committed leaderboard results (`docs/results.json`, written by `deno task leaderboard`). */
 export const RESULTS_FILE: string = fileURLToPath(
@@ -63,10 +63,7 @@ export function lastSamplesFigure(runs: readonly RunDir[], perRow = 10): Uint8Ar
  * table, the FID curves, and with several runs their last samples side by side. Records the
  * rows and the floor for the report's front page; returns the rows.
  */
-export async function showTable2(
-  nb: NotebookContext,
-  runs: readonly RunDir[],
-): Promise<Table2Row[]> {
+export async function showTable2(nb: NotebookContext, runs: readonly RunDir[]): Promise<void> {
   const judge = await nb.quality();
   const samples = profileFinalSamples(nb.profile);
   const measured = runs.map((run) => measureRun(label(run), run, judge, samples));
@@ -74,7 +71,7 @@ export async function showTable2(
   const options = defaultTable2Options();
   console.log(`${samples} samples per model; convergence threshold FID < ${options.fidThreshold}`);
   const rows = table2(measured, options);
-  console.table(table2Display(rows));
+  await showTable(table2Display(rows), { transpose: true });
   nb.record("table2", rows); // the report's front page shows these
   nb.record("floor", { samples, fid: floor.fid });
   console.log(
@@ -86,14 +83,13 @@ export async function showTable2(
   );
   await display({ svg: fidCurveSvg(measured, { floor: floor.fid }) });
   if (runs.length > 1) await display({ png: lastSamplesFigure(runs) });
-  return rows;
 }
 
 /**
  * A class-conditional run: a 10x10 grid asking for one class per row, then the judge's
  * agreement with the requested classes over 1,000 samples (recorded for the front page).
  */
-export async function showConditional(nb: NotebookContext, run: RunDir): Promise<number> {
+export async function showConditional(nb: NotebookContext, run: RunDir): Promise<void> {
   const generator = run.loadGenerator();
   try {
     const k = generator.config.classes;
@@ -120,14 +116,13 @@ export async function showConditional(nb: NotebookContext, run: RunDir): Promise
           agreement.perClass.map((a, c) => `${CLASS_NAMES[c]} ${(100 * a).toFixed(0)}%`).join(", ")
         }`,
     );
-    return agreement.accuracy;
   } finally {
     generator.dispose();
   }
 }
 
 /** The committed leaderboard (`docs/results.json`) as a table. */
-export function showLeaderboard(file: string = RESULTS_FILE): void {
+export async function showLeaderboard(file: string = RESULTS_FILE): Promise<void> {
   const results = JSON.parse(fs.readFileSync(file, "utf8")) as LeaderboardResult[];
-  console.table(leaderboardDisplay(results));
+  await showTable(leaderboardDisplay(results));
 }

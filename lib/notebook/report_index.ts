@@ -8,6 +8,7 @@
  * @module
  */
 import { table2Display, type Table2Row } from "../eval/table2.ts";
+import { escapeHtml, htmlTable } from "../viz/html_table.ts";
 import type { NotebookRecords, ReportSummary } from "./report_summary.ts";
 
 /** One notebook page of the report. */
@@ -28,31 +29,6 @@ export interface ReportIndexOptions {
   generated: Date;
   /** Whether the pages were written without their code cells (`--hide-code`). */
   hideCode: boolean;
-}
-
-/** `text` with HTML's special characters escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
-  );
-}
-
-/**
- * Rows of display records as a table turned on its side, as the report prints table 2: one row
- * per criterion (the records' keys after the first), one column per record (its first value).
- */
-function transposedTable(rows: readonly Record<string, string>[]): string {
-  if (rows.length === 0) return "";
-  const [first, ...keys] = Object.keys(rows[0]);
-  const head = `<th>${escapeHtml(first)}</th>` +
-    rows.map((r) => `<th>${escapeHtml(r[first] ?? "")}</th>`).join("");
-  const body = keys.map((k) =>
-    `<tr><th>${escapeHtml(k)}</th>${
-      rows.map((r) => `<td class="num">${escapeHtml(r[k] ?? "")}</td>`).join("")
-    }</tr>`
-  ).join("\n");
-  return `<div class="wide"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** Numeric fields of a table 2 row; JSON turns their NaN (e.g. no G step yet) into null. */
@@ -154,7 +130,11 @@ better.</p>
 ${fidItems.join("\n")}
 </ul>
 <h3>Table 2, measured</h3>
-${rows.length ? transposedTable(table2Display(rows)) : "<p>No notebook measured table 2.</p>"}`
+${
+      rows.length
+        ? htmlTable(table2Display(rows), { transpose: true, inlineStyles: false })
+        : "<p>No notebook measured table 2.</p>"
+    }`
     : `<h2>Headline numbers</h2><p>No notebook recorded any (table 2 is measured by 03-dcgan).</p>`;
 
   return `<!doctype html>

@@ -6,14 +6,15 @@
  * {@link readReportSummary}.
  *
  * The file is `summary.json` in the report's directory: one object per notebook name, each a
- * map from a key to a JSON value. Every write replaces the file atomically (temp file, then
- * rename), so a notebook that dies half-way leaves the records made before it intact.
+ * map from a key to a JSON value. Every write replaces the file atomically (`atomic_write.ts`),
+ * so a notebook that dies half-way leaves the records made before it intact.
  *
  * @module
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Table2Row } from "../eval/table2.ts";
+import { writeJsonAtomic } from "../io/atomic_write.ts";
 
 /** Name of the summary file inside the report directory. */
 export const REPORT_SUMMARY_FILE = "summary.json";
@@ -123,9 +124,5 @@ export function clearReportRecords(dir: string, notebook: string): void {
 }
 
 function writeSummary(dir: string, summary: ReportSummary): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, REPORT_SUMMARY_FILE);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(summary, null, 1) + "\n");
-  fs.renameSync(tmp, file);
+  writeJsonAtomic(path.join(dir, REPORT_SUMMARY_FILE), summary, 1);
 }

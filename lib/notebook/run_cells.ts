@@ -16,17 +16,18 @@ import { display } from "../viz/jupyter.ts";
 import { lossPlotSvg } from "../viz/loss_plot.ts";
 import { ensureRun } from "./ensure_run.ts";
 import type { NotebookContext } from "./setup.ts";
+import { showTable } from "./tables.ts";
 
-/** Prints every layer's output shape (measured on a batch of 64) and parameters of G and D. */
-export function showArchitecture(config: ModelConfig): void {
+/** Every layer's output shape (measured on a batch of 64) and parameters of G and D, as tables. */
+export async function showArchitecture(config: ModelConfig): Promise<void> {
   for (const net of architecture(config, 64)) {
-    console.log(`${net.network}: ${net.parameters.toLocaleString("en-US")} parameters`);
-    console.table(
+    await showTable(
       net.layers.map((r) => ({
         layer: r.layer,
-        output: r.outputShape.join("x"),
-        params: r.params,
+        output: r.outputShape.join(" x "),
+        parameters: r.params.toLocaleString("en-US"),
       })),
+      { caption: `${net.network}: ${net.parameters.toLocaleString("en-US")} parameters` },
     );
   }
 }
@@ -101,7 +102,7 @@ export async function showRun(
   config: TrainConfig,
   titles: RunTitles,
 ): Promise<RunDir> {
-  showArchitecture(config.model);
+  await showArchitecture(config.model);
   const run = await trainOrReuse(nb, config);
   await showLosses(run, titles.losses);
   await showSamplesOverTraining(run, titles.samples);

@@ -79,7 +79,7 @@ const size = (png: Uint8Array) => {
 };
 
 Deno.test("the data cells run on a split and draw one row of ten per class", async () => {
-  showClassCounts(data);
+  await showClassCounts(data);
   await showPixelStatistics(data);
   await showFirstBatch(data, 8);
   // 10 columns of 2x-scaled 28-pixel tiles with 2-pixel padding, plus row labels on the left
@@ -100,9 +100,9 @@ Deno.test("a model's cells train once, then reuse the run, and record table 2 an
   assert.equal(again.stats()!.steps, 5, "reused, not trained again");
 
   const dcgan = await trainOrReuse(nb, smallConfig("dcgan", { epochs: 1 }));
-  const rows = await showTable2(nb, [run, dcgan]);
-  assert.deepEqual(rows.map((r) => r.name), ["MLP GAN (A.1)", "DCGAN (A.2)"]);
-  assert.deepEqual(records.table2, rows);
+  await showTable2(nb, [run, dcgan]);
+  assert.deepEqual(records.table2!.map((r) => r.name), ["MLP GAN (A.1)", "DCGAN (A.2)"]);
+  assert.deepEqual(records.table2!.map((r) => r.steps), [5, 5]);
   assert.equal(records.floor!.samples, 500);
   // one row per model of its last grid's first images (small configs keep 4 fixed latents)
   const [width, height] = size(lastSamplesFigure([run, dcgan]));
@@ -112,14 +112,10 @@ Deno.test("a model's cells train once, then reuse the run, and record table 2 an
 Deno.test("the conditional cell measures and records the judge's agreement with the classes", async () => {
   const { nb, records } = context();
   const run = await trainOrReuse(nb, smallConfig("cdcgan", { epochs: 1, fixedNoiseCount: 100 }));
-  const accuracy = await showConditional(nb, run);
+  await showConditional(nb, run);
+  const { accuracy, ...rest } = records.conditional!;
   assert.ok(accuracy >= 0 && accuracy <= 1);
-  assert.deepEqual(records.conditional, {
-    name: "class-conditional DCGAN",
-    steps: 5,
-    accuracy,
-    samples: 1000,
-  });
+  assert.deepEqual(rest, { name: "class-conditional DCGAN", steps: 5, samples: 1000 });
 });
 
 Deno.test("the latent figures draw one tile per latent vector, as many columns as steps", () => {
