@@ -31,8 +31,8 @@ export interface HtmlTableOptions {
   inlineStyles?: boolean;
 }
 
-const CELL = "border:1px solid #ccc;padding:0.2em 0.6em;";
-const HEAD = `${CELL}background:#f4f4f4;text-align:left`;
+const CELL = "border:1px solid #ccc;padding:0.2em 0.6em;text-align:left;";
+const HEAD = `${CELL}background:#f4f4f4`;
 const NUM = `${CELL}text-align:right;font-variant-numeric:tabular-nums`;
 
 /**
