@@ -132,6 +132,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
         config,
         train: data.train,
         backend: backendSummary(report),
+        command: commands.train,
       });
       const sPerStep = run.seconds / Math.max(1, run.stepsThisCall);
       const generator = new RunDir(dir).loadGenerator();

@@ -63,6 +63,7 @@ async function main(flags: TrainFlags): Promise<number> {
       shouldStop: () => stop,
       scorer,
       backend: backendSummary(report),
+      command: ["deno task train", ...Deno.args].join(" "),
       callbacks: {
         onStart: (i) =>
           out.log(

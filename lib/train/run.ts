@@ -86,6 +86,8 @@ export interface RunOptions {
   scorer?: FidScorer;
   /** The backend `run.json` records. Default: tfjs's active backend's name. */
   backend?: string;
+  /** The command line that started this call, recorded in `run.json`. */
+  command?: string;
 }
 
 /** What a run did. */
@@ -287,6 +289,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       backend: options.backend ?? tf.getBackend(),
       stepsPerEpoch,
       trainImages: train.count,
+      command: options.command,
     });
     return {
       steps: trainer.step,

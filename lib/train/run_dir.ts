@@ -71,6 +71,26 @@ export interface RunStats {
   backend: string;
   /** The machine of that call: CPU model and logical cores. */
   machine: string;
+  /** When the last call that trained ended (ISO 8601, UTC). */
+  date: string;
+  /** The command line of each call that trained, in order (empty when none was given). */
+  commands: string[];
+}
+
+/** What one call of training adds to `run.json`. */
+export interface TrainingCall {
+  /** Steps it trained. */
+  steps: number;
+  /** Seconds they took. */
+  seconds: number;
+  /** The backend it ran on. */
+  backend: string;
+  /** Batches per epoch of its training split. */
+  stepsPerEpoch: number;
+  /** Images in that split. */
+  trainImages: number;
+  /** The command line that started it, if any. */
+  command?: string;
 }
 
 /** When a sample grid was drawn: after an epoch, or at a step mid-epoch. */
@@ -280,16 +300,8 @@ export class RunDir {
     return png;
   }
 
-  /** Adds a call's training time to `run.json` (creating it). */
-  addTiming(
-    call: {
-      steps: number;
-      seconds: number;
-      backend: string;
-      stepsPerEpoch: number;
-      trainImages: number;
-    },
-  ): RunStats {
+  /** Adds a call's training time (and command) to `run.json`, creating it. */
+  addTiming(call: TrainingCall): RunStats {
     const before = this.stats();
     const steps = (before?.steps ?? 0) + call.steps;
     const seconds = (before?.seconds ?? 0) + call.seconds;
@@ -301,6 +313,8 @@ export class RunDir {
       sPerStep: seconds / Math.max(1, steps),
       backend: call.backend,
       machine: machineName(),
+      date: new Date().toISOString(),
+      commands: [...(before?.commands ?? []), ...(call.command ? [call.command] : [])],
     };
     writeJsonAtomic(this.paths.stats, stats);
     return stats;

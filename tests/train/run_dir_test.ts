@@ -55,7 +55,14 @@ Deno.test("timing adds up over calls, and a directory that is no run says so", (
   assert.throws(() => run.config(), /no config\.json; is it a run directory\?/);
   assert.throws(() => run.loadGenerator(), /no checkpoint .*'deno task train'/);
   run.begin(defaultTrainConfig("dcgan"));
-  run.addTiming({ steps: 10, seconds: 3, backend: "cpu", stepsPerEpoch: 938, trainImages: 60000 });
+  run.addTiming({
+    steps: 10,
+    seconds: 3,
+    backend: "cpu",
+    stepsPerEpoch: 938,
+    trainImages: 60000,
+    command: "deno task train --model dcgan --steps 10",
+  });
   const stats = run.addTiming({
     steps: 30,
     seconds: 5,
@@ -70,5 +77,7 @@ Deno.test("timing adds up over calls, and a directory that is no run says so", (
     "wasm",
   ]);
   assert.deepEqual(run.stats(), stats);
+  assert.deepEqual(stats.commands, ["deno task train --model dcgan --steps 10"]);
+  assert.ok(Date.now() - Date.parse(stats.date) < 60_000);
   assert.equal(run.config().model.kind, "dcgan");
 });
