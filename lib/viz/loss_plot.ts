@@ -90,6 +90,8 @@ export const SERIES_COLORS: readonly string[] = [
 ];
 
 const DEFAULT_WIDTH = 720;
+/** Per-step points a loss chart draws at most; longer runs are drawn as block ranges. */
+const MAX_RAW_POINTS = 1500;
 const DEFAULT_HEIGHT = 380;
 const FONT = "system-ui, 'DejaVu Sans', sans-serif";
 
@@ -149,32 +151,56 @@ export function lossPlotSvg(history: readonly LossRecord[], options: LossPlotOpt
   const toX = (step: number) => (spe ? step / spe : step);
 
   type Row = { x: number; y: number; series: string };
+  type Band = { x: number; lo: number; hi: number; series: string };
   const raw: Row[] = [];
   const smooth: Row[] = [];
+  const bands: Band[] = [];
   const names = ["D loss", "G loss"];
+  // a long run draws its per-step losses as the range of each block of `block` steps: as many
+  // points as the chart has pixels, not one per step (a 50-epoch run has 47,000 steps)
+  const block = Math.max(1, Math.ceil(span / MAX_RAW_POINTS));
   for (const name of names) {
     const pts = sorted
       .map((r) => ({ step: r.step, y: name === "D loss" ? r.dLoss : r.gLoss }))
       .filter((p): p is { step: number; y: number } => p.y !== null && Number.isFinite(p.y));
     const steps = pts.map((p) => p.step);
     const avg = movingAverage(steps, pts.map((p) => p.y), window);
+    let last = -1;
     pts.forEach((p, i) => {
-      raw.push({ x: toX(p.step), y: p.y, series: name });
-      smooth.push({ x: toX(p.step), y: avg[i], series: name });
+      const at = Math.floor((p.step - 1) / block);
+      if (block === 1) raw.push({ x: toX(p.step), y: p.y, series: name });
+      else if (bands.at(-1)?.series === name && at === last) {
+        const band = bands.at(-1)!;
+        band.lo = Math.min(band.lo, p.y);
+        band.hi = Math.max(band.hi, p.y);
+      } else bands.push({ x: toX(p.step), lo: p.y, hi: p.y, series: name });
+      if (block === 1 || at !== last) smooth.push({ x: toX(p.step), y: avg[i], series: name });
+      last = at;
     });
   }
 
   const smoothed = window > 1;
-  const marks: Plot.Markish[] = [
-    Plot.lineY(raw, {
-      x: "x",
-      y: "y",
-      z: "series",
-      stroke: "series",
-      strokeOpacity: smoothed ? 0.25 : 1,
-      strokeWidth: 1,
-    }),
-  ];
+  const marks: Plot.Markish[] = block === 1
+    ? [
+      Plot.lineY(raw, {
+        x: "x",
+        y: "y",
+        z: "series",
+        stroke: "series",
+        strokeOpacity: smoothed ? 0.25 : 1,
+        strokeWidth: 1,
+      }),
+    ]
+    : [
+      Plot.areaY(bands, {
+        x: "x",
+        y1: "lo",
+        y2: "hi",
+        z: "series",
+        fill: "series",
+        fillOpacity: 0.2,
+      }),
+    ];
   if (smoothed) {
     marks.push(
       Plot.lineY(smooth, { x: "x", y: "y", z: "series", stroke: "series", strokeWidth: 2 }),
@@ -184,17 +210,14 @@ export function lossPlotSvg(history: readonly LossRecord[], options: LossPlotOpt
     marks.push(Plot.dot(raw, { x: "x", y: "y", stroke: "series", r: 2 }));
   }
 
-  const xMax = raw.length ? Math.max(...raw.map((r) => r.x)) : 1;
+  const xMax = sorted.length ? toX(sorted[sorted.length - 1].step) : 1;
   const xOptions: Plot.ScaleOptions = spe
     ? { label: "epoch", ticks: integerTicks(0, Math.max(1, Math.ceil(xMax))), tickFormat: "d" }
     : { label: "step" };
   if (spe) xOptions.domain = [0, Math.max(xMax, 1)];
   const legend = names.map((name, i) => ({ name, color: SERIES_COLORS[i] }));
-  const note = smoothed
-    ? `faint: per step; bold: ${window}-step moving average`
-    : spe
-    ? "per step"
-    : "";
+  const faint = block === 1 ? "per step" : `range of each ${block} steps`;
+  const note = smoothed ? `faint: ${faint}; bold: ${window}-step moving average` : spe ? faint : "";
   return composeSvg({
     title: options.title ?? "GAN losses",
     legend,

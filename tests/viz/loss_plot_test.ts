@@ -123,3 +123,19 @@ Deno.test("seriesPlotSvg rejects duplicate names and non-positive values on a lo
     /logY/,
   );
 });
+
+Deno.test("a 50-epoch history is drawn as ranges of step blocks, not 47,000 points", () => {
+  const history = Array.from({ length: 46_900 }, (_, i) => ({
+    step: i + 1,
+    epoch: 1 + Math.floor(i / 938),
+    batch: i % 938,
+    dLoss: 1 + (i % 7) / 10,
+    gLoss: i % 2 ? null : 2 + (i % 5) / 10,
+    dReal: 0.7,
+    dFake: 0.3,
+  }));
+  const svg = lossPlotSvg(history, { stepsPerEpoch: 938 });
+  assert.ok(svg.length < 400_000, `${svg.length} characters`);
+  assert.match(svg, /faint: range of each 32 steps; bold: 469-step moving average/);
+  assert.ok(svg.includes(">50<"), "the x axis reaches epoch 50");
+});
