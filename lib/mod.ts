@@ -45,6 +45,7 @@ export * from "./train/adam.ts";
 export * from "./train/gan_trainer.ts";
 export * from "./train/run_dir.ts";
 export * from "./train/run.ts";
+export * from "./train/pretrained.ts";
 // evaluation
 export * from "./eval/classifier.ts";
 export * from "./eval/conditional.ts";

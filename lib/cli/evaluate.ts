@@ -13,6 +13,7 @@ import { ensureJudge } from "../eval/ensure_judge.ts";
 import { defaultQualityConfig, QualityJudge, type QualityScores } from "../eval/quality.ts";
 import { decodeNpy, npyImages } from "../io/npy.ts";
 import { balancedClasses } from "../models/generator.ts";
+import { openPretrained } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
 import {
   BACKEND_FLAG,
@@ -34,6 +35,12 @@ const FLAGS = [
     arg: "DIR",
     value: { type: "string" },
     help: "sample --n images from a run's latest checkpoint ('deno task train')",
+  },
+  {
+    name: "pretrained",
+    arg: "NAME",
+    value: { type: "string" },
+    help: "sample --n images from a shipped model of assets/pretrained/ (e.g. dcgan)",
   },
   {
     name: "npy",
@@ -81,7 +88,7 @@ const FLAGS = [
 ] as const satisfies readonly Flag[];
 
 const COMMAND: Command<typeof FLAGS> = {
-  synopsis: "deno task evaluate (--run DIR | --npy FILE | --real) [options]",
+  synopsis: "deno task evaluate (--run DIR | --pretrained NAME | --npy FILE | --real) [options]",
   intro: "Scores images against the 10,000 Fashion-MNIST test images with the judge classifier:\n" +
     "FID, IS analogue, precision/recall (k=3), class coverage and a memorisation check.",
   flags: FLAGS,
@@ -123,10 +130,15 @@ function rows(s: QualityScores): [string, string][] {
 }
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
-  const sources = [flags.run !== undefined, flags.npy !== undefined, !!flags.real];
-  if (sources.filter(Boolean).length !== 1) {
-    throw new UsageError("give exactly one of --run DIR, --npy FILE or --real");
+  const sources = [flags.run, flags.pretrained, flags.npy].map((v) => v !== undefined);
+  if ([...sources, !!flags.real].filter(Boolean).length !== 1) {
+    throw new UsageError("give exactly one of --run DIR, --pretrained NAME, --npy FILE or --real");
   }
+  const run = flags.run !== undefined
+    ? new RunDir(flags.run)
+    : flags.pretrained !== undefined
+    ? openPretrained(flags.pretrained).run
+    : undefined;
   const n = flags.n ?? 10_000, seed = flags.seed ?? 0;
   if (flags.npy !== undefined && !fs.existsSync(flags.npy)) {
     throw new UsageError(`--npy: no file at ${flags.npy}`);
@@ -143,11 +155,14 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   if (flags.npy !== undefined) {
     images = npyImages(decodeNpy(fs.readFileSync(flags.npy), flags.npy), flags.npy);
     source = { npy: flags.npy };
-  } else if (flags.run !== undefined) {
-    const generator = new RunDir(flags.run).loadGenerator();
+  } else if (run) {
+    const generator = run.loadGenerator();
     try {
       images = generator.sample(n, { seed });
-      source = { run: flags.run, model: generator.config.kind, step: generator.step, seed };
+      const from = flags.pretrained !== undefined
+        ? { pretrained: flags.pretrained }
+        : { run: run.dir };
+      source = { ...from, model: generator.config.kind, step: generator.step, seed };
       const k = generator.config.classes;
       if (k > 0) requested = balancedClasses(n, k); // what sample() asked for
     } finally {
@@ -159,7 +174,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   }
   if (images.length && images.length / 784 < 4) {
     throw new Error(
-      `${flags.npy ?? flags.run}: needs at least 4 images to score, got ${images.length / 784}`,
+      `${flags.npy ?? run?.dir}: needs at least 4 images to score, got ${images.length / 784}`,
     );
   }
 

@@ -9,6 +9,7 @@ import { describeBackend } from "../backend/init_backend.ts";
 import { CLASS_NAMES } from "../data/fashion_mnist.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { encodeNpy } from "../io/npy.ts";
+import { openPretrained } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
 import {
@@ -33,7 +34,12 @@ const FLAGS = [
     arg: "DIR",
     value: { type: "string" },
     help: "a run directory written by 'deno task train'",
-    required: true,
+  },
+  {
+    name: "pretrained",
+    arg: "NAME",
+    value: { type: "string" },
+    help: "a shipped model of assets/pretrained/ instead (e.g. dcgan)",
   },
   { name: "n", arg: "N", value: { type: "int", min: 1 }, help: "number of images", required: true },
   {
@@ -65,21 +71,27 @@ const FLAGS = [
 ] as const satisfies readonly Flag[];
 
 const COMMAND: Command<typeof FLAGS> = {
-  synopsis: "deno task sample --run DIR --n N --out FILE.npy [options]",
+  synopsis: "deno task sample (--run DIR | --pretrained NAME) --n N --out FILE.npy [options]",
   flags: FLAGS,
 };
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   const out = flags.out!, n = flags.n!;
   if (!out.endsWith(".npy")) throw new UsageError(`--out must name a .npy file, got '${out}'`);
+  if ((flags.run === undefined) === (flags.pretrained === undefined)) {
+    throw new UsageError("give exactly one of --run DIR or --pretrained NAME");
+  }
+  const run = flags.run !== undefined
+    ? new RunDir(flags.run)
+    : openPretrained(flags.pretrained!).run;
   console.log(describeBackend(await startBackend(flags)));
 
-  const generator = new RunDir(flags.run!).loadGenerator();
+  const generator = run.loadGenerator();
   try {
     const classOf = flags.class;
     if (classOf !== undefined && !generator.conditional) {
       throw new UsageError(
-        `--class needs a class-conditional run (--model cdcgan); ${flags.run} is ${generator.config.kind}`,
+        `--class needs a class-conditional model (--model cdcgan); ${run.dir} is ${generator.config.kind}`,
       );
     }
     const images = generator.sample(n, { seed: flags.seed ?? 0, classOf });

@@ -24,9 +24,15 @@ export interface ModelMeasurements {
   quality: readonly QualityRecord[];
   /** Seconds per training step on this backend, when timed. */
   sPerStep: number | null;
-  /** Scores of the final generator's samples. */
-  final: QualityScores;
+  /** Scores of the final generator's samples (those table 2 reads). */
+  final: FinalScores;
 }
+
+/** The scores of a model's final samples that table 2 reads. */
+export type FinalScores = Pick<
+  QualityScores,
+  "fid" | "meanConfidence" | "precision" | "recall" | "is" | "classEntropy" | "minClassShare"
+>;
 
 /**
  * Measures one run for table 2: scores `samples` images from its final generator (noise seed
@@ -38,7 +44,7 @@ export function measureRun(
   judge: QualityJudge,
   samples: number,
   seed = 0,
-): ModelMeasurements {
+): ModelMeasurements & { final: QualityScores } {
   const generator = run.loadGenerator();
   try {
     return {

@@ -3,7 +3,8 @@
  *
  * Layout: the 8 bytes `FGANCKPT`, a little-endian u32 format version, a u32 header length,
  * the header (UTF-8 JSON: `meta`, the tensor table, the payload's byte length and SHA-256),
- * then the payload (every tensor's float32 data, little-endian, in table order). Files are
+ * then the payload (every tensor's data, little-endian, in table order): float32 values in
+ * format 1, float16 values in format 2 (whose header says `"dtype": "float16"`). Files are
  * written atomically (`atomic_write.ts`), so a crash mid-write leaves the previous checkpoint
  * intact. Loading checks magic, version, lengths and the payload's SHA-256, so a truncated or
  * corrupted file is an error, never a silent start.
@@ -16,7 +17,8 @@ import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic } from "./atomic_write.ts";
 
 const MAGIC = "FGANCKPT";
-const VERSION = 1;
+/** Format 1 stores float32 values; format 2 adds the header field `dtype` ("float16"). */
+const VERSIONS = [1, 2];
 
 /** A tensor read from a checkpoint (plain data, not a tf.Tensor). */
 export interface StoredTensor {
@@ -36,13 +38,30 @@ export interface Checkpoint<M> {
 
 interface Header<M> {
   meta: M;
+  /** Each tensor's place in the payload, in values (not bytes). */
   tensors: { name: string; shape: number[]; offset: number; length: number }[];
+  /** How the payload stores values (format 2; format 1 is float32). */
+  dtype?: "float32" | "float16";
   payloadBytes: number;
   payloadSha256: string;
 }
 
+/** Options of {@link saveCheckpoint}. */
+export interface SaveCheckpointOptions {
+  /**
+   * Store the values as IEEE float16 (half the size; about 3 significant digits, range
+   * ±65,504), e.g. for shipped weights. Loading turns them back into float32. Default false.
+   */
+  float16?: boolean;
+}
+
 /** Writes `tensors` (read from the backend) and `meta` to `file`, atomically. */
-export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf.Tensor>): void {
+export function saveCheckpoint<M>(
+  file: string,
+  meta: M,
+  tensors: Map<string, tf.Tensor>,
+  options: SaveCheckpointOptions = {},
+): void {
   const table: Header<M>["tensors"] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -52,7 +71,7 @@ export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf
     table.push({ name, shape: t.shape, offset, length: t.size });
     offset += t.size;
   }
-  const payload = new Float32Array(offset);
+  const payload = options.float16 ? new Float16Array(offset) : new Float32Array(offset);
   for (const entry of table) {
     payload.set(tensors.get(entry.name)!.dataSync() as Float32Array, entry.offset);
   }
@@ -60,6 +79,7 @@ export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf
   const header: Header<M> = {
     meta,
     tensors: table,
+    ...(options.float16 ? { dtype: "float16" as const } : {}),
     payloadBytes: payloadBytes.byteLength,
     payloadSha256: createHash("sha256").update(payloadBytes).digest("hex"),
   };
@@ -67,7 +87,7 @@ export function saveCheckpoint<M>(file: string, meta: M, tensors: Map<string, tf
   const prefix = new Uint8Array(16);
   prefix.set(new TextEncoder().encode(MAGIC));
   const view = new DataView(prefix.buffer);
-  view.setUint32(8, VERSION, true);
+  view.setUint32(8, options.float16 ? 2 : 1, true);
   view.setUint32(12, headerBytes.byteLength, true);
 
   writeFileAtomic(file, [prefix, headerBytes, payloadBytes]);
@@ -91,7 +111,9 @@ export function loadCheckpoint<M>(file: string): Checkpoint<M> {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== VERSION) throw bad(`format version ${version}, this library reads ${VERSION}`);
+  if (!VERSIONS.includes(version)) {
+    throw bad(`format version ${version}, this library reads ${VERSIONS.join(" and ")}`);
+  }
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length) throw bad("truncated inside its header");
   let header: Header<M>;
@@ -109,7 +131,9 @@ export function loadCheckpoint<M>(file: string): Checkpoint<M> {
   const payloadBytes = new Uint8Array(bytes.subarray(payloadStart));
   const digest = createHash("sha256").update(payloadBytes).digest("hex");
   if (digest !== header.payloadSha256) throw bad("payload checksum mismatch (file corrupted)");
-  const payload = new Float32Array(payloadBytes.buffer, 0, payloadBytes.byteLength / 4);
+  const payload = header.dtype === "float16"
+    ? Float32Array.from(new Float16Array(payloadBytes.buffer, 0, payloadBytes.byteLength / 2))
+    : new Float32Array(payloadBytes.buffer, 0, payloadBytes.byteLength / 4);
   const tensors = new Map<string, StoredTensor>();
   for (const t of header.tensors) {
     tensors.set(t.name, { shape: t.shape, data: payload.subarray(t.offset, t.offset + t.length) });

@@ -14,11 +14,21 @@ import { writeFileAtomic } from "./atomic_write.ts";
  */
 export function readJsonLines<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((line, i) => {
+  return parseJsonLines<T>(fs.readFileSync(file, "utf8"), file);
+}
+
+/**
+ * Parses JSON-lines text (one JSON value per non-empty line).
+ *
+ * @param name names the text's file in errors.
+ * @throws naming the file and line when a line is not JSON.
+ */
+export function parseJsonLines<T>(text: string, name: string): T[] {
+  return text.split("\n").filter((l) => l.trim()).map((line, i) => {
     try {
       return JSON.parse(line) as T;
     } catch {
-      throw new Error(`${file}: line ${i + 1} is not valid JSON`);
+      throw new Error(`${name}: line ${i + 1} is not valid JSON`);
     }
   });
 }

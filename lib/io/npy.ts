@@ -1,6 +1,6 @@
 /**
  * NumPy `.npy` files (format version 1.0), the standard way to hand arrays to other tools.
- * Writes float32 arrays; reads float32 and uint8 arrays of any shape (C order).
+ * Writes and reads float32 and uint8 arrays of any shape (C order).
  *
  * @module
  */
@@ -17,14 +17,15 @@ export interface NpyArray {
   data: Float32Array | Uint8Array;
 }
 
-/** Encodes a float32 array of `shape` as `.npy` bytes. */
-export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
+/** Encodes a float32 (`<f4`) or uint8 (`|u1`) array of `shape` as `.npy` bytes. */
+export function encodeNpy(data: Float32Array | Uint8Array, shape: number[]): Uint8Array {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n !== data.length) {
     throw new Error(`encodeNpy: shape [${shape}] needs ${n} values, got ${data.length}`);
   }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const descr = data instanceof Uint8Array ? "|u1" : "<f4";
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // pad with spaces so magic(6) + version(2) + length(2) + header + "\n" is a multiple of 64
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header.padEnd(total - 10 - 1, " ") + "\n";

@@ -129,14 +129,17 @@ export class Generator {
     return generator;
   }
 
-  /** Writes G (and its EMA copy) with the model config and step to `file`, atomically. */
-  save(file: string): void {
+  /**
+   * Writes G (and its EMA copy) with the model config and step to `file`, atomically; in
+   * float16 when `options.float16` (half the size, for shipped models).
+   */
+  save(file: string, options: { float16?: boolean } = {}): void {
     const meta: GeneratorMeta = {
       format: "fashion-gan generator",
       model: this.config,
       step: this.step,
     };
-    saveCheckpoint(file, meta, this.stateTensors());
+    saveCheckpoint(file, meta, this.stateTensors(), options);
   }
 
   /** Every variable of G and the EMA copy, by checkpoint name (not copies). */

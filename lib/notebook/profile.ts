@@ -1,6 +1,9 @@
 /**
  * Notebook profiles: how much training a notebook run does.
  *
+ * - `pretrained` (the default): none. The notebooks show the shipped models of
+ *   `assets/pretrained/` (trained by `deno task train` at the report's length or the longest
+ *   labelled budget that fit; `docs/results.md` says which), redrawing every figure in seconds.
  * - `full`: the report's setup (50 epochs; section 3.3). On a 2-core machine with the native
  *   engine about 40 minutes for the MLP GAN and 4 hours per conv GAN (the wasm pack: 1.5 hours
  *   and a day).
@@ -13,28 +16,39 @@
  */
 import type { ModelKind } from "../models/model_config.ts";
 import { MODELS } from "../models/registry.ts";
+import { openPretrained, PRETRAINED_DIR } from "../train/pretrained.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
 
 /** A notebook profile. */
-export type Profile = "smoke" | "quick" | "full";
+export type Profile = "pretrained" | "smoke" | "quick" | "full";
 
-/** Every profile. */
-export const PROFILES: readonly Profile[] = ["smoke", "quick", "full"];
+/** Every profile; the first is the default. */
+export const PROFILES: readonly Profile[] = ["pretrained", "smoke", "quick", "full"];
 
 /**
- * The profile named by `GAN_PROFILE` (default `quick`). Notebooks are entry points: this is
- * where they read the environment.
+ * The profile named by `GAN_PROFILE` (default `pretrained`). Notebooks are entry points: this
+ * is where they read the environment.
  */
 export function profileFromEnv(): Profile {
-  const value = Deno.env.get("GAN_PROFILE") ?? "quick";
+  const value = Deno.env.get("GAN_PROFILE") ?? PROFILES[0];
   if (!PROFILES.includes(value as Profile)) {
     throw new Error(`GAN_PROFILE expects one of ${PROFILES.join("|")}, got '${value}'`);
   }
   return value as Profile;
 }
 
-/** The training config of `kind` under `profile` (the report's, shortened for smoke/quick). */
-export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
+/**
+ * The training config of `kind` under `profile`: the report's, shortened for smoke and quick;
+ * for `pretrained`, the config the shipped model of that name was trained with.
+ *
+ * @param root where shipped models live (default `assets/pretrained`).
+ */
+export function profileConfig(
+  kind: ModelKind,
+  profile: Profile,
+  root: string = PRETRAINED_DIR,
+): TrainConfig {
+  if (profile === "pretrained") return openPretrained(kind, root).run.config();
   const config = defaultTrainConfig(kind);
   // FID on 2,000 samples (a few seconds each) for the quality-over-time curves of table 2
   if (profile === "full") return { ...config, evalEvery: 1 };
@@ -63,8 +77,14 @@ export function profileConfig(kind: ModelKind, profile: Profile): TrainConfig {
 
 /**
  * Generated images scored per model for the notebooks' quality tables: 500 for `smoke` (seconds),
- * 2,000 for `quick`, 10,000 (the test split's size, the usual FID sample) for `full`.
+ * 2,000 for `quick`, 10,000 (the test split's size, the usual FID sample) for `full` and
+ * `pretrained` (whose scores were measured when the models were exported).
  */
 export function profileFinalSamples(profile: Profile): number {
   return profile === "smoke" ? 500 : profile === "quick" ? 2000 : 10_000;
+}
+
+/** Whether `profile` trains (or reuses its own runs) rather than showing the shipped models. */
+export function profileTrains(profile: Profile): boolean {
+  return profile !== "pretrained";
 }

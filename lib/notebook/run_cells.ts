@@ -10,11 +10,13 @@ import { summarizeRun } from "../eval/run_summary.ts";
 import type { ModelConfig } from "../models/model_config.ts";
 import { architecture } from "../models/registry.ts";
 import { RunDir } from "../train/run_dir.ts";
-import type { TrainConfig } from "../train/train_config.ts";
+import { describePretrained, openPretrained } from "../train/pretrained.ts";
+import { type TrainConfig, withTrainDefaults } from "../train/train_config.ts";
 import { earlyMiddleLate, evolutionFigure, evolutionGif } from "../viz/evolution.ts";
 import { display } from "../viz/jupyter.ts";
 import { lossPlotSvg } from "../viz/loss_plot.ts";
 import { ensureRun } from "./ensure_run.ts";
+import { profileTrains } from "./profile.ts";
 import type { NotebookContext } from "./setup.ts";
 import { showTable } from "./tables.ts";
 
@@ -33,17 +35,30 @@ export async function showArchitecture(config: ModelConfig): Promise<void> {
 }
 
 /**
- * The finished run of `config` in the notebook's runs directory (`<kind>-<profile>`, or
- * `name`): reused when it exists with this configuration, resumed when unfinished, trained
- * otherwise (with a live loss plot). Prints its length, whether it was reused, and its speed.
+ * The finished run of `config` named `name` (default: its model kind). Under the `pretrained`
+ * profile, the shipped model of that name (checked against its SHA-256; it must have been
+ * trained with `config`), with where it came from. Otherwise the run `<name>-<profile>` of the
+ * notebook's runs directory: reused when it exists with this configuration, resumed when
+ * unfinished, trained otherwise (with a live loss plot). Prints its length and speed.
  */
 export async function trainOrReuse(
   nb: NotebookContext,
   config: TrainConfig,
-  name = `${config.model.kind}-${nb.profile}`,
+  name: string = config.model.kind,
 ): Promise<RunDir> {
+  if (!profileTrains(nb.profile)) {
+    const { run, manifest } = openPretrained(name, nb.pretrainedDir);
+    if (JSON.stringify(run.config()) !== JSON.stringify(withTrainDefaults(config))) {
+      throw new Error(
+        `${run.dir} was trained with another configuration than the one given; the pretrained ` +
+          "profile only shows shipped models (GAN_PROFILE=quick or full trains)",
+      );
+    }
+    console.log(describePretrained(manifest));
+    return run;
+  }
   const { run, reused } = await ensureRun({
-    dir: path.join(nb.runsDir, name),
+    dir: path.join(nb.runsDir, `${name}-${nb.profile}`),
     config,
     train: nb.data.train,
     scorer: config.evalEvery > 0 || config.evalEverySteps > 0 ? await nb.quality() : undefined,

@@ -21,7 +21,8 @@ import {
 import { type FashionMnist, loadFashionMnist } from "../data/fashion_mnist.ts";
 import { ensureJudge } from "../eval/ensure_judge.ts";
 import { QualityJudge } from "../eval/quality.ts";
-import { type Profile, profileFromEnv } from "./profile.ts";
+import { PRETRAINED_DIR } from "../train/pretrained.ts";
+import { type Profile, profileFromEnv, PROFILES } from "./profile.ts";
 import {
   type NotebookRecords,
   recordForReport,
@@ -41,6 +42,8 @@ export interface NotebookContext {
   data: FashionMnist;
   /** Where the notebooks' runs live (`runs/` of the repository unless set). */
   runsDir: string;
+  /** Where the shipped models live (`assets/pretrained/` unless set). */
+  pretrainedDir: string;
   /**
    * The judge with the test split's statistics, for FID during training and table 2: loaded
    * (or trained, the first time) on the first call, then shared.
@@ -67,6 +70,8 @@ export const RUNS_DIR: string = fileURLToPath(new URL("../../runs", import.meta.
 export interface NotebookSetupOptions {
   /** Where the notebooks' runs live. Default {@link RUNS_DIR}. */
   runsDir?: string;
+  /** Where the shipped models live. Default `assets/pretrained/`. */
+  pretrainedDir?: string;
 }
 
 /** Starts the backend, loads the data and prints the profile and backend. */
@@ -74,7 +79,7 @@ export async function notebookSetup(options: NotebookSetupOptions = {}): Promise
   const profile = profileFromEnv();
   const backend = await initBackend({ backend: backendFromEnv(), threads: defaultThreads() });
   const data = await loadFashionMnist();
-  console.log(`profile: ${profile} (set GAN_PROFILE=smoke|quick|full)`);
+  console.log(`profile: ${profile} (set GAN_PROFILE=${PROFILES.join("|")})`);
   console.log(describeBackend(backend));
   const record = reportRecorder(reportTargetFromEnv());
   record("profile", profile);
@@ -106,6 +111,7 @@ export async function notebookSetup(options: NotebookSetupOptions = {}): Promise
     backendLine: backendSummary(backend),
     data,
     runsDir: options.runsDir ?? RUNS_DIR,
+    pretrainedDir: options.pretrainedDir ?? PRETRAINED_DIR,
     quality: getQuality,
     record,
   };

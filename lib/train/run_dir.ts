@@ -20,10 +20,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { batchesPerEpoch } from "../data/batches.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic_write.ts";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
-import { appendJsonLine, readJsonLines, writeJsonLines } from "../io/json_lines.ts";
+import { appendJsonLine, parseJsonLines, readJsonLines, writeJsonLines } from "../io/json_lines.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { Generator } from "../models/generator.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
@@ -37,6 +38,8 @@ export interface RunPaths {
   history: string;
   quality: string;
   checkpoint: string;
+  /** A generator-only file (`Generator.save`): what a shipped model holds instead of a checkpoint. */
+  generator: string;
   stats: string;
   samples: string;
 }
@@ -126,6 +129,7 @@ export class RunDir {
       history: path.join(dir, "history.jsonl"),
       quality: path.join(dir, "quality.jsonl"),
       checkpoint: path.join(dir, "checkpoint.ckpt"),
+      generator: path.join(dir, "generator.ckpt"),
       stats: path.join(dir, "run.json"),
       samples: path.join(dir, "samples"),
     };
@@ -157,8 +161,12 @@ export class RunDir {
     }
   }
 
-  /** Every step's record (none when the file is absent). */
+  /** Every step's record (none when the file is absent); a shipped model's is gzipped. */
   history(): StepRecord[] {
+    const gz = `${this.paths.history}.gz`;
+    if (!fs.existsSync(this.paths.history) && fs.existsSync(gz)) {
+      return parseJsonLines<StepRecord>(gunzipSync(fs.readFileSync(gz)).toString("utf8"), gz);
+    }
     return readJsonLines<StepRecord>(this.paths.history);
   }
 
@@ -199,10 +207,13 @@ export class RunDir {
   }
 
   /**
-   * The trained generator of the latest checkpoint (G and its EMA copy): D and the optimisers'
-   * state are not built. The caller disposes it.
+   * The trained generator (G and its EMA copy) of the latest checkpoint, or of the generator
+   * file of a shipped model: D and the optimisers' state are not built. The caller disposes it.
    */
   loadGenerator(): Generator {
+    if (!this.hasCheckpoint() && fs.existsSync(this.paths.generator)) {
+      return Generator.load(this.paths.generator);
+    }
     return Generator.fromCheckpoint(this.loadCheckpoint(), this.paths.checkpoint);
   }
 
@@ -216,7 +227,9 @@ export class RunDir {
       if (!m) continue;
       const file = path.join(this.paths.samples, name);
       const arr = decodeNpy(fs.readFileSync(file), file);
-      const images = arr.data as Float32Array;
+      const images = arr.dtype === "|u1"
+        ? Float32Array.from(arr.data, (v) => v / 255) // a shipped model's grids: bytes
+        : arr.data as Float32Array;
       // grids written before the [0, 1] convention held G's [-1, 1] output
       if (images.some((v) => v < 0)) images.forEach((v, i) => (images[i] = (v + 1) / 2));
       const n = Number(m[2]);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ModelConfig, ModelKind } from "../models/model_config.ts";
-import { defaultModelConfig, modelSpec } from "../models/registry.ts";
+import { defaultModelConfig, MODELS, modelSpec } from "../models/registry.ts";
 import type { LossKind } from "./losses.ts";
 
 /** Everything a training run depends on. Saved as `config.json` and in every checkpoint. */
@@ -128,4 +128,16 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
 export function withTrainDefaults(config: TrainConfig): TrainConfig {
   const defaults = defaultTrainConfig(config.model.kind);
   return { ...defaults, ...config, model: { ...defaults.model, ...config.model } };
+}
+
+/**
+ * A label for a run's configuration: its model's name and what differs from the report's loop
+ * (`DCGAN (A.2), hinge loss, spectral norm`).
+ */
+export function configLabel(config: TrainConfig): string {
+  const parts = [MODELS[config.model.kind].label];
+  if (config.loss !== "bce") parts.push(`${config.loss} loss`);
+  if (config.model.spectralNorm) parts.push("spectral norm");
+  if (config.emaDecay > 0) parts.push(`EMA ${config.emaDecay}`);
+  return parts.join(", ");
 }

@@ -177,7 +177,7 @@ Deno.test({
 Deno.test("evaluate needs exactly one source and names a malformed .npy file", async () => {
   let r = await cli("evaluate.ts", "--n", "10");
   assert.equal(r.code, 2);
-  assert.match(r.err, /give exactly one of --run DIR, --npy FILE or --real/);
+  assert.match(r.err, /give exactly one of --run DIR, --pretrained NAME, --npy FILE or --real/);
   const bad = path.join(fs.mkdtempSync("/tmp/cli-"), "bad.npy");
   fs.writeFileSync(bad, encodeNpy(new Float32Array(2 * 32 * 32), [2, 32, 32]));
   r = await cli("evaluate.ts", "--npy", bad);

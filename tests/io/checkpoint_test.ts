@@ -69,3 +69,20 @@ Deno.test("a file of another format is rejected", () => {
     /\/nonexistent\/c\.ckpt: cannot read checkpoint/,
   );
 });
+
+Deno.test("a float16 checkpoint is half the payload and loads as float32 within half precision", () => {
+  const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 0.05);
+  const t = tf.tensor1d(values);
+  const full = tmpFile(), half = tmpFile();
+  saveCheckpoint(full, { step: 1 }, new Map([["w", t]]));
+  saveCheckpoint(half, { step: 1 }, new Map([["w", t]]), { float16: true });
+  t.dispose();
+  const header = (file: string) => fs.statSync(file).size;
+  assert.ok(header(full) - header(half) > 1900, `${header(full)} vs ${header(half)} bytes`);
+  const back = loadCheckpoint<{ step: number }>(half).tensors.get("w")!.data;
+  assert.ok(back instanceof Float32Array);
+  for (let i = 0; i < values.length; i++) {
+    assert.ok(Math.abs(back[i] - values[i]) <= Math.abs(values[i]) * 2 ** -11 + 1e-7, `${i}`);
+  }
+  assert.deepEqual(loadCheckpoint(full).tensors.get("w")!.data, values, "float32 stays exact");
+});

@@ -51,3 +51,11 @@ Deno.test("npy images with another shape or a [-1, 1] range are clear errors", (
     /r\.npy: float32 values must lie in \[0, 1\], found -1\.000\.\.-1\.000 \(images in \[-1, 1\]\?/,
   );
 });
+
+Deno.test("a uint8 array round-trips through .npy as |u1 and reads as images in [0, 1]", () => {
+  const data = Uint8Array.from({ length: 784 }, (_, i) => i % 256);
+  const back = decodeNpy(encodeNpy(data, [1, 28, 28]), "u.npy");
+  assert.deepEqual([back.dtype, back.shape], ["|u1", [1, 28, 28]]);
+  assert.deepEqual(back.data, data);
+  assert.equal(npyImages(back, "u.npy")[255], 1);
+});

@@ -67,6 +67,7 @@ function context(): { nb: NotebookContext; records: Partial<NotebookRecords> } {
     backendLine: "wasm (test)",
     data,
     runsDir: fs.mkdtempSync("/tmp/cells-"),
+    pretrainedDir: fs.mkdtempSync("/tmp/cells-pretrained-"),
     quality: () => Promise.resolve(quality),
     record: (key, value) => void (records[key] = value),
   };

@@ -1,0 +1,147 @@
+/**
+ * `deno task export`: turns a finished run into a shipped model (`assets/pretrained/<name>/`,
+ * see `lib/train/pretrained.ts`) and scores it: 10,000 samples of the shipped (float16)
+ * generator against the test split, the same samples from the float32 weights, and float32
+ * samples of another seed (how far FID moves by sampling alone), all written to its
+ * `model.json`.
+ *
+ * @module
+ */
+import { describeBackend } from "../backend/init_backend.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { conditionalAccuracy } from "../eval/conditional.ts";
+import { ensureJudge } from "../eval/ensure_judge.ts";
+import { QualityJudge } from "../eval/quality.ts";
+import { balancedClasses, type Generator } from "../models/generator.ts";
+import {
+  exportPretrained,
+  openPretrained,
+  PRETRAINED_DIR,
+  recordPretrainedScores,
+} from "../train/pretrained.ts";
+import { RunDir } from "../train/run_dir.ts";
+import { configLabel } from "../train/train_config.ts";
+import {
+  BACKEND_FLAG,
+  type Command,
+  DATA_DIR_FLAG,
+  type Flag,
+  type FlagValues,
+  HELP_FLAG,
+  runCommand,
+  startBackend,
+  THREADS_FLAG,
+} from "./args.ts";
+
+const FLAGS = [
+  {
+    name: "run",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "a finished run written by 'deno task train'",
+    required: true,
+  },
+  {
+    name: "name",
+    arg: "NAME",
+    value: { type: "string" },
+    help: "the shipped model's name (its directory)",
+    required: true,
+  },
+  { name: "label", arg: "TEXT", value: { type: "string" }, help: "what it is, for tables" },
+  {
+    name: "root",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "where shipped models live",
+    shown: "assets/pretrained",
+  },
+  { name: "float32", value: { type: "boolean" }, help: "keep float32 weights (default float16)" },
+  {
+    name: "n",
+    arg: "N",
+    value: { type: "int", min: 4 },
+    help: "samples scored",
+    shown: "10000",
+  },
+  DATA_DIR_FLAG,
+  BACKEND_FLAG,
+  THREADS_FLAG,
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
+
+const COMMAND: Command<typeof FLAGS> = {
+  synopsis: "deno task export --run DIR --name NAME [options]",
+  intro: "Writes a finished run as a shipped model (generator, history, snapshots, scores) and\n" +
+    "scores it with the judge.",
+  flags: FLAGS,
+};
+
+async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
+  console.log(describeBackend(await startBackend(flags)));
+  const source = new RunDir(flags.run!);
+  const root = flags.root ?? PRETRAINED_DIR;
+  const manifest = exportPretrained(source, {
+    name: flags.name!,
+    label: flags.label ?? configLabel(source.config()),
+    root,
+    float16: !flags.float32,
+  });
+  console.log(
+    `wrote ${root}/${manifest.name}: generator ${
+      (manifest.generator.bytes / 2 ** 20).toFixed(2)
+    } MiB` +
+      ` (${manifest.generator.float16 ? "float16" : "float32"}), ${manifest.steps} steps` +
+      ` (${manifest.epochs.toFixed(2)} epochs)`,
+  );
+
+  const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
+  const ready = await ensureJudge({ data: () => Promise.resolve(data) });
+  const n = flags.n ?? 10_000;
+  const withGenerator = <T>(g: Generator, use: (g: Generator) => T): T => {
+    try {
+      return use(g);
+    } finally {
+      g.dispose();
+    }
+  };
+  try {
+    const quality = new QualityJudge(ready.judge, ready.meta, data);
+    const shipped = openPretrained(manifest.name, root).run;
+    const images = withGenerator(shipped.loadGenerator(), (g) => g.sample(n));
+    const scores = quality.score(images);
+    const k = source.config().model.classes;
+    const classAccuracy = k > 0
+      ? conditionalAccuracy(ready.judge, images, balancedClasses(n, k)).accuracy
+      : null;
+    const [fidFloat32, fidOtherSeed] = withGenerator(
+      source.loadGenerator(),
+      (g) => [quality.fid(g.sample(n)), quality.fid(g.sample(n, { seed: 1 }))],
+    );
+    recordPretrainedScores(shipped.dir, {
+      samples: n,
+      fid: scores.fid,
+      is: scores.is,
+      precision: scores.precision,
+      recall: scores.recall,
+      classEntropy: scores.classEntropy,
+      minClassShare: scores.minClassShare,
+      meanConfidence: scores.meanConfidence,
+      classAccuracy,
+      fidFloat32,
+      fidOtherSeed,
+    });
+    console.log(
+      `FID ${scores.fid.toFixed(2)} (float32 weights: ${fidFloat32.toFixed(2)}; another seed: ${
+        fidOtherSeed.toFixed(2)
+      }), IS ${scores.is.toFixed(2)}, precision ${scores.precision.toFixed(3)}, recall ${
+        scores.recall.toFixed(3)
+      }, class entropy ${scores.classEntropy.toFixed(3)}` +
+        (classAccuracy === null ? "" : `, class accuracy ${(100 * classAccuracy).toFixed(1)}%`),
+    );
+  } finally {
+    ready.judge.dispose();
+  }
+}
+
+if (import.meta.main) await runCommand(COMMAND, main);

@@ -1,0 +1,222 @@
+/**
+ * Shipped trained models (`assets/pretrained/<name>/`): what a user needs to sample from a run
+ * and to redraw every figure of it without training. A shipped model is a run directory
+ * ({@link RunDir} reads it) holding the generator alone instead of the trainer's checkpoint:
+ *
+ * - `generator.ckpt`: G and its EMA copy (no D, no optimiser state), float16 by default;
+ * - `config.json`, `quality.jsonl`, `run.json` (steps per epoch, s/step, machine, commands, date)
+ *   as the run wrote them;
+ * - `history.jsonl.gz`: the loss history, gzipped;
+ * - `samples/*.npy`: the fixed-noise snapshots as bytes (uint8 `[n, 28, 28]`, 0..255);
+ * - `model.json`: the {@link PretrainedManifest}: where the model came from, its scores, and the
+ *   SHA-256 of `generator.ckpt`, checked by {@link openPretrained} before anything reads it.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { writeFileAtomic, writeJsonAtomic } from "../io/atomic_write.ts";
+import { decodeNpy, encodeNpy } from "../io/npy.ts";
+import type { ModelKind } from "../models/model_config.ts";
+import { OptionError } from "../option_error.ts";
+import { RunDir } from "./run_dir.ts";
+
+/** Where the shipped models live: `assets/pretrained/` of the repository. */
+export const PRETRAINED_DIR: string = fileURLToPath(
+  new URL("../../assets/pretrained", import.meta.url),
+);
+
+/** The name of a shipped model's manifest file. */
+export const MANIFEST_FILE = "model.json";
+
+/** Scores of a shipped model's samples (the judge's, against the test split). */
+export interface PretrainedScores {
+  /** Samples scored. */
+  samples: number;
+  /** FID, IS analogue, precision, recall, class entropy, least class share, as `evaluate`. */
+  fid: number;
+  is: number;
+  precision: number;
+  recall: number;
+  classEntropy: number;
+  minClassShare: number;
+  /** The judge's mean confidence in its class for the samples. */
+  meanConfidence: number;
+  /** For a conditional model: the share of images the judge puts in the class asked for. */
+  classAccuracy: number | null;
+  /** FID of the same samples drawn with the float32 weights (the float16 check). */
+  fidFloat32: number;
+  /** FID of float32 samples of another noise seed: the size of FID's sampling noise. */
+  fidOtherSeed: number;
+}
+
+/** `model.json`: what a shipped model is and where it came from. */
+export interface PretrainedManifest {
+  /** Marks the file. */
+  format: "fashion-gan pretrained";
+  /** The model's name (its directory). */
+  name: string;
+  /** What it is, for tables and pages. */
+  label: string;
+  /** The model kind. */
+  model: ModelKind;
+  /** Epochs and steps it trained. */
+  epochs: number;
+  steps: number;
+  /** The commands that trained it, in order. */
+  commands: string[];
+  /** When its training ended (ISO 8601). */
+  date: string;
+  /** Seconds per training step, the backend and the machine. */
+  sPerStep: number;
+  backend: string;
+  machine: string;
+  /** The generator file: name, bytes, SHA-256 and whether its values are float16. */
+  generator: { file: string; bytes: number; sha256: string; float16: boolean };
+  /** The judge's scores of its samples; null until measured. */
+  scores: PretrainedScores | null;
+}
+
+/** Options of {@link exportPretrained}. */
+export interface ExportOptions {
+  /** The model's name: its directory under `root`. */
+  name: string;
+  /** What it is, for tables and pages. */
+  label: string;
+  /** Where shipped models live. Default {@link PRETRAINED_DIR}. */
+  root?: string;
+  /** Store the weights as float16 (half the size). Default true. */
+  float16?: boolean;
+}
+
+function sha256(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/**
+ * Writes the shipped form of the finished run `run` into `<root>/<name>/` (replacing what was
+ * there) and returns its manifest, without scores.
+ *
+ * @throws naming the run when it has no checkpoint or no `run.json`.
+ */
+export function exportPretrained(run: RunDir, options: ExportOptions): PretrainedManifest {
+  const stats = run.stats();
+  if (!stats) throw new Error(`${run.dir}: no run.json; was it trained by this version?`);
+  const out = new RunDir(path.join(options.root ?? PRETRAINED_DIR, options.name));
+  fs.rmSync(out.dir, { recursive: true, force: true });
+  const float16 = options.float16 ?? true;
+  const generator = run.loadGenerator();
+  try {
+    fs.mkdirSync(out.dir, { recursive: true });
+    generator.save(out.paths.generator, { float16 });
+  } finally {
+    generator.dispose();
+  }
+  const config = run.config();
+  out.writeConfig(config);
+  for (const file of ["quality", "stats"] as const) {
+    if (fs.existsSync(run.paths[file])) fs.copyFileSync(run.paths[file], out.paths[file]);
+  }
+  writeFileAtomic(`${out.paths.history}.gz`, gzipSync(fs.readFileSync(run.paths.history)));
+  for (const name of fs.readdirSync(run.paths.samples).filter((n) => n.endsWith(".npy"))) {
+    const file = path.join(run.paths.samples, name);
+    const arr = decodeNpy(fs.readFileSync(file), file);
+    const bytes = arr.dtype === "|u1"
+      ? arr.data as Uint8Array
+      : Uint8Array.from(arr.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    writeFileAtomic(path.join(out.paths.samples, name), encodeNpy(bytes, arr.shape));
+  }
+  const manifest: PretrainedManifest = {
+    format: "fashion-gan pretrained",
+    name: options.name,
+    label: options.label,
+    model: config.model.kind,
+    epochs: run.history().length / stats.stepsPerEpoch,
+    steps: run.history().length,
+    commands: stats.commands,
+    date: stats.date,
+    sPerStep: stats.sPerStep,
+    backend: stats.backend,
+    machine: stats.machine,
+    generator: {
+      file: path.basename(out.paths.generator),
+      bytes: fs.statSync(out.paths.generator).size,
+      sha256: sha256(out.paths.generator),
+      float16,
+    },
+    scores: null,
+  };
+  writeJsonAtomic(path.join(out.dir, MANIFEST_FILE), manifest);
+  return manifest;
+}
+
+/** Records `scores` in the manifest of the shipped model in `dir`. */
+export function recordPretrainedScores(dir: string, scores: PretrainedScores): void {
+  const file = path.join(dir, MANIFEST_FILE);
+  const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as PretrainedManifest;
+  writeJsonAtomic(file, { ...manifest, scores });
+}
+
+/** The names of the shipped models in `root`, sorted. */
+export function listPretrained(root: string = PRETRAINED_DIR): string[] {
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root)
+    .filter((n) => fs.existsSync(path.join(root, n, MANIFEST_FILE)))
+    .sort();
+}
+
+/** The manifest of `run` when it is a shipped model, else null. */
+export function manifestOf(run: RunDir): PretrainedManifest | null {
+  const file = path.join(run.dir, MANIFEST_FILE);
+  return fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, "utf8")) as PretrainedManifest
+    : null;
+}
+
+/** One line saying where a shipped model came from: command, length, date, speed, machine. */
+export function describePretrained(m: PretrainedManifest): string {
+  return `shipped model '${m.name}' (${m.label}): ${m.steps.toLocaleString("en-US")} steps ` +
+    `(${m.epochs.toFixed(2)} epochs), trained ${m.date.slice(0, 10)} with \`${
+      m.commands.join("` then `") || "?"
+    }\`, ${m.sPerStep.toFixed(3)} s/step on ${m.backend}, ${m.machine}; generator ${
+      m.generator.float16 ? "float16" : "float32"
+    }, ${(m.generator.bytes / 2 ** 20).toFixed(1)} MiB, SHA-256 checked`;
+}
+
+/** A shipped model, opened and checked. */
+export interface Pretrained {
+  /** Its directory, read as a run. */
+  run: RunDir;
+  /** Its manifest. */
+  manifest: PretrainedManifest;
+}
+
+/**
+ * Opens the shipped model `name`, checking its generator file against the SHA-256 of its
+ * manifest.
+ *
+ * @throws {OptionError} naming the `pretrained` option when there is no such model; an Error
+ * naming the file when the generator does not match its checksum.
+ */
+export function openPretrained(name: string, root: string = PRETRAINED_DIR): Pretrained {
+  const dir = path.join(root, name);
+  const manifestFile = path.join(dir, MANIFEST_FILE);
+  if (!/^[\w.-]+$/.test(name) || !fs.existsSync(manifestFile)) {
+    const names = listPretrained(root);
+    throw new OptionError(
+      `no {pretrained} model '${name}' in ${root}: expected one of ${names.join(", ") || "(none)"}`,
+    );
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as PretrainedManifest;
+  const run = new RunDir(dir);
+  const digest = sha256(run.paths.generator);
+  if (digest !== manifest.generator.sha256) {
+    throw new Error(
+      `${run.paths.generator}: SHA-256 ${digest} does not match ${manifest.generator.sha256} in ${manifestFile} (file corrupted or replaced)`,
+    );
+  }
+  return { run, manifest };
+}
