@@ -1,6 +1,6 @@
 /**
  * `deno task report`: executes the four notebooks in order with a profile (`--profile`, else
- * `GAN_PROFILE`, else quick) through Jupyter's nbconvert and the Deno kernel, and writes
+ * `GAN_PROFILE`, else pretrained) through Jupyter's nbconvert and the Deno kernel, and writes
  * `report/NN-name.html` (and the executed `.ipynb`) plus `report/index.html`, the front page:
  * profile, date, backend and threads, each notebook's run time, and the headline numbers the
  * notebooks recorded (`lib/notebook/report_summary.ts`). `--hide-code` writes the pages without
@@ -40,9 +40,10 @@ const FLAGS = [
     name: "profile",
     arg: "NAME",
     value: { type: "choice", choices: PROFILES },
-    help: "training budget of the notebooks:\n" +
-      "smoke = a few steps each, quick = well under an hour in all, full = the report's 50 epochs",
-    shown: "$GAN_PROFILE or quick",
+    help: "what the notebooks train:\n" +
+      "pretrained = nothing, they show the shipped models of assets/pretrained (seconds);\n" +
+      "smoke = a few steps each; quick = well under an hour in all; full = the report's 50 epochs",
+    shown: "$GAN_PROFILE or pretrained",
   },
   {
     name: "out",
@@ -66,7 +67,9 @@ const FLAGS = [
 ] as const satisfies readonly Flag[];
 
 const COMMAND: Command<typeof FLAGS> = {
-  synopsis: "deno task report [--profile smoke|quick|full] [--out DIR] [--only NAME] [--hide-code]",
+  synopsis: `deno task report [--profile ${
+    PROFILES.join("|")
+  }] [--out DIR] [--only NAME] [--hide-code]`,
   intro: "Needs Jupyter's nbconvert under /usr/bin/python3: apt-get install jupyter-nbconvert",
   flags: FLAGS,
 };

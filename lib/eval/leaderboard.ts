@@ -37,18 +37,9 @@ export function leaderboardFlags(entry: LeaderboardEntry): string[] {
  */
 export const LEADERBOARD: readonly LeaderboardEntry[] = [
   { name: "mlp", model: "mlp", flags: [], note: "report A.1, BCE 0.9/0.1" },
-  {
-    name: "mlp-lsgan",
-    model: "mlp",
-    flags: ["--loss", "lsgan"],
-    note: "least squares",
-  },
-  {
-    name: "mlp-hinge",
-    model: "mlp",
-    flags: ["--loss", "hinge"],
-    note: "hinge",
-  },
+  { name: "mlp-seed1", model: "mlp", flags: ["--seed", "1"], note: "report A.1, second seed" },
+  { name: "mlp-lsgan", model: "mlp", flags: ["--loss", "lsgan"], note: "least squares" },
+  { name: "mlp-hinge", model: "mlp", flags: ["--loss", "hinge"], note: "hinge" },
   {
     name: "mlp-wgan",
     model: "mlp",
@@ -74,18 +65,15 @@ export const LEADERBOARD: readonly LeaderboardEntry[] = [
     note: "BCE, samples from an EMA of G",
   },
   { name: "dcgan", model: "dcgan", flags: [], note: "report A.2, BCE 0.9/0.1" },
+  { name: "dcgan-seed1", model: "dcgan", flags: ["--seed", "1"], note: "report A.2, second seed" },
+  { name: "improved", model: "improved", flags: [], note: "report A.3" },
   {
-    name: "improved",
+    name: "improved-seed1",
     model: "improved",
-    flags: [],
-    note: "report A.3",
+    flags: ["--seed", "1"],
+    note: "report A.3, second seed",
   },
-  {
-    name: "dcgan-lsgan",
-    model: "dcgan",
-    flags: ["--loss", "lsgan"],
-    note: "least squares",
-  },
+  { name: "dcgan-lsgan", model: "dcgan", flags: ["--loss", "lsgan"], note: "least squares" },
   {
     name: "dcgan-hinge-sn",
     model: "dcgan",
@@ -104,12 +92,7 @@ export const LEADERBOARD: readonly LeaderboardEntry[] = [
     flags: ["--ema", "0.99"],
     note: "BCE, samples from an EMA of G",
   },
-  {
-    name: "cdcgan",
-    model: "cdcgan",
-    flags: [],
-    note: "class-conditional DCGAN",
-  },
+  { name: "cdcgan", model: "cdcgan", flags: [], note: "class-conditional DCGAN" },
 ];
 
 /** What the leaderboard records of one trained row. */

@@ -100,6 +100,29 @@ export async function showSamplesOverTraining(run: RunDir, title: string): Promi
   console.log(`${snapshots.length} snapshots: ${snapshots.map((s) => s.label).join(", ")}`);
 }
 
+/**
+ * A shipped model of `assets/pretrained/` in any profile (nothing is trained): where it came
+ * from, its loss figure, its samples over training and its recorded scores. Returns its run.
+ */
+export async function showPretrained(nb: NotebookContext, name: string): Promise<RunDir> {
+  const { run, manifest } = openPretrained(name, nb.pretrainedDir);
+  console.log(describePretrained(manifest));
+  await showLosses(run, `${manifest.label}: losses`);
+  await showSamplesOverTraining(run, `${manifest.label}: early / middle / late`);
+  const s = manifest.scores;
+  if (s) {
+    await showTable([{
+      model: manifest.label,
+      "trained (epochs)": manifest.epochs.toFixed(2),
+      [`FID (${s.samples.toLocaleString("en-US")} samples)`]: s.fid.toFixed(2),
+      IS: s.is.toFixed(2),
+      "precision / recall": `${s.precision.toFixed(3)} / ${s.recall.toFixed(3)}`,
+      "class entropy / least class": `${s.classEntropy.toFixed(3)} / ${s.minClassShare.toFixed(3)}`,
+    }]);
+  }
+  return run;
+}
+
 /** Figure titles of {@link showRun}. */
 export interface RunTitles {
   /** Title of the loss figure. */
