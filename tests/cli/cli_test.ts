@@ -229,3 +229,27 @@ Deno.test({
     assert.match(r.err, /--class expects a class 0..9, got '12'/);
   },
 });
+
+const haveShipped = fs.existsSync(path.join(root, "assets/pretrained/mlp/model.json"));
+
+Deno.test({
+  name: "a shipped model samples and scores with no training, and an unknown one is named",
+  ignore: !haveShipped || !haveJudge,
+  async fn() {
+    const out = fs.mkdtempSync("/tmp/cli-");
+    const npy = path.join(out, "x.npy"), png = path.join(out, "x.png");
+    let r = await cli("sample.ts", "--pretrained", "mlp", "--n", "16", "--out", npy, "--png", png);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /wrote 16 images of mlp \(step \d+\) to /);
+    assert.deepEqual(decodeNpy(fs.readFileSync(npy), npy).shape, [16, 28, 28]);
+    assert.ok(fs.existsSync(png));
+    r = await cli("evaluate.ts", "--pretrained", "mlp", "--n", "200", "--json");
+    assert.equal(r.code, 0, r.err);
+    const scores = JSON.parse(r.out);
+    assert.equal(scores.pretrained, "mlp");
+    assert.ok(scores.fid > 0 && scores.n === 200);
+    r = await cli("sample.ts", "--pretrained", "nope", "--n", "2", "--out", npy);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /error: no --pretrained model 'nope' in .*: expected one of .*mlp/);
+  },
+});
