@@ -19,7 +19,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../io/atomic_write.ts";
-import { type Profile, profileFromEnv, PROFILES } from "../notebook/profile.ts";
+import { type Profile, profileFromEnv, PROFILES, profileTrains } from "../notebook/profile.ts";
+import { listPretrained, openPretrained } from "../train/pretrained.ts";
 import { reportIndexHtml, type ReportPage } from "../notebook/report_index.ts";
 import {
   clearReportRecords,
@@ -242,10 +243,14 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
     title: notebookTitle(path.join(ROOT, "notebooks", `${name}.ipynb`)),
   }));
   const index = path.join(outDir, "index.html");
+  const shipped = profileTrains(profile)
+    ? []
+    : listPretrained().map((name) => openPretrained(name).manifest);
   const page = reportIndexHtml(readReportSummary(outDir), {
     pages,
     generated: new Date(),
     hideCode,
+    shipped,
   });
   writeFileAtomic(index, page);
   console.log(`report: ${index}`);

@@ -8,6 +8,7 @@
  * @module
  */
 import { table2Display, type Table2Row } from "../eval/table2.ts";
+import type { PretrainedManifest } from "../train/pretrained.ts";
 import { escapeHtml, htmlTable } from "../viz/html_table.ts";
 import type { NotebookRecords, ReportSummary } from "./report_summary.ts";
 
@@ -29,6 +30,28 @@ export interface ReportIndexOptions {
   generated: Date;
   /** Whether the pages were written without their code cells (`--hide-code`). */
   hideCode: boolean;
+  /** The shipped models the pages drew from (the `pretrained` profile), with their provenance. */
+  shipped?: readonly PretrainedManifest[];
+}
+
+/** The shipped models as a table: what, how long, when, how fast, with which command, scores. */
+function shippedTable(models: readonly PretrainedManifest[]): string {
+  const rows = models.map((m) => ({
+    model: `${m.name}: ${m.label}`,
+    trained: `${m.epochs.toFixed(2)} epochs (${m.steps.toLocaleString("en-US")} steps)`,
+    date: m.date?.slice(0, 10) ?? "?",
+    "s/step": m.sPerStep.toFixed(3),
+    FID: m.scores ? m.scores.fid.toFixed(2) : "-",
+    "class accuracy": m.scores?.classAccuracy != null
+      ? `${(100 * m.scores.classAccuracy).toFixed(1)}%`
+      : "-",
+    command: m.commands?.join("; ") ?? "?",
+  }));
+  return `<h2>Shipped models</h2>
+<p>The pages draw from these runs (<code>assets/pretrained/</code>; FID on ${
+    models[0]?.scores?.samples.toLocaleString("en-US") ?? "?"
+  } samples against the test split, float16 weights).</p>
+${htmlTable(rows, { inlineStyles: false })}`;
 }
 
 /** Numeric fields of a table 2 row; JSON turns their NaN (e.g. no G step yet) into null. */
@@ -164,6 +187,7 @@ ${pageRows}
 <p class="muted">Run time in all: ${totalSeconds.toFixed(0)} s (executing each notebook and
 exporting it).</p>
 ${headline}
+${options.shipped?.length ? shippedTable(options.shipped) : ""}
 </body></html>
 `;
 }

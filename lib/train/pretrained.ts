@@ -6,8 +6,10 @@
  * - `generator.ckpt`: G and its EMA copy (no D, no optimiser state), float16 by default;
  * - `config.json`, `quality.jsonl`, `run.json` (steps per epoch, s/step, machine, commands, date)
  *   as the run wrote them;
- * - `history.jsonl.gz`: the loss history, gzipped;
- * - `samples/*.npy`: the fixed-noise snapshots as bytes (uint8 `[n, 28, 28]`, 0..255);
+ * - `history.jsonl.gz`: every step's losses, to 4 significant digits, gzipped;
+ * - `samples/*.npy`: up to {@link SHIPPED_SNAPSHOTS} of the fixed-noise snapshots, spaced
+ *   geometrically over training (dense early, where samples change most), as bytes (uint8
+ *   `[n, 28, 28]`, 0..255);
  * - `model.json`: the {@link PretrainedManifest}: where the model came from, its scores, and the
  *   SHA-256 of `generator.ckpt`, checked by {@link openPretrained} before anything reads it.
  *
@@ -92,6 +94,35 @@ export interface ExportOptions {
   float16?: boolean;
 }
 
+/** Snapshots a shipped model keeps: enough for the figures and the GIF, few enough to ship. */
+export const SHIPPED_SNAPSHOTS = 9;
+
+/**
+ * `count` of the indices 0..`total` - 1, spaced geometrically, first and last included (9 of
+ * 50: 0, 1, 2, 3, 6, 11, 18, 30, 49).
+ */
+export function geometricPicks(total: number, count: number): number[] {
+  if (total <= count) return Array.from({ length: total }, (_, i) => i);
+  const picks = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    picks.add(Math.round(Math.exp((Math.log(total) * i) / (count - 1))) - 1);
+  }
+  // rounding can merge early picks: fill with the smallest indices not taken
+  for (let i = 0; picks.size < count; i++) picks.add(i);
+  return [...picks].sort((a, b) => a - b);
+}
+
+/** A JSON value with every number rounded to `digits` significant digits. */
+function rounded(value: unknown, digits: number): unknown {
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? value : Number(value.toPrecision(digits));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v, digits)]));
+  }
+  return value;
+}
+
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
@@ -120,8 +151,18 @@ export function exportPretrained(run: RunDir, options: ExportOptions): Pretraine
   for (const file of ["quality", "stats"] as const) {
     if (fs.existsSync(run.paths[file])) fs.copyFileSync(run.paths[file], out.paths[file]);
   }
-  writeFileAtomic(`${out.paths.history}.gz`, gzipSync(fs.readFileSync(run.paths.history)));
-  for (const name of fs.readdirSync(run.paths.samples).filter((n) => n.endsWith(".npy"))) {
+  const history = run.history().map((r) => JSON.stringify(rounded(r, 4)) + "\n").join("");
+  writeFileAtomic(
+    `${out.paths.history}.gz`,
+    gzipSync(new TextEncoder().encode(history), { level: 9 }),
+  );
+  const names = fs.readdirSync(run.paths.samples).filter((n) => /^(epoch|step)-\d+\.npy$/.test(n));
+  const stepOf = (name: string) => {
+    const [kind, n] = name.slice(0, -4).split("-");
+    return kind === "epoch" ? Number(n) * stats.stepsPerEpoch : Number(n);
+  };
+  names.sort((a, b) => stepOf(a) - stepOf(b));
+  for (const name of geometricPicks(names.length, SHIPPED_SNAPSHOTS).map((i) => names[i])) {
     const file = path.join(run.paths.samples, name);
     const arr = decodeNpy(fs.readFileSync(file), file);
     const bytes = arr.dtype === "|u1"

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { decode } from "fast-png";
 import {
   classExamplesFigure,
@@ -11,6 +12,7 @@ import {
   defaultQualityConfig,
   dimensionsFigure,
   dimensionSweepFigure,
+  exportPretrained,
   Generator,
   initBackend,
   interpolationFigure,
@@ -19,6 +21,7 @@ import {
   loadFashionMnist,
   type NotebookContext,
   type NotebookRecords,
+  profileConfig,
   QualityJudge,
   randomLatents,
   randomWalkFigure,
@@ -27,6 +30,7 @@ import {
   showFirstBatch,
   showLosses,
   showPixelStatistics,
+  showPretrained,
   showRun,
   showSamplesOverTraining,
   showTable2,
@@ -134,6 +138,24 @@ Deno.test("the latent figures draw one tile per latent vector, as many columns a
   const [walkW, walkH] = size(randomWalkFigure(g, bases[0], { steps: 20 }));
   assert.ok(walkW >= 10 * tile && walkH >= 2 * tile);
   g.dispose();
+});
+
+Deno.test("the pretrained profile opens the shipped model, trains nothing, and says where it came from", async () => {
+  const { nb } = context();
+  const trained = await trainOrReuse(nb, smallConfig("mlp", { epochs: 1 }));
+  exportPretrained(trained, { name: "mlp", label: "tiny MLP", root: nb.pretrainedDir });
+  const shippedNb: NotebookContext = { ...nb, profile: "pretrained" };
+  const config = profileConfig("mlp", "pretrained", nb.pretrainedDir);
+  assert.deepEqual(config, trained.config());
+  const run = await trainOrReuse(shippedNb, config);
+  assert.equal(run.dir, path.join(nb.pretrainedDir, "mlp"));
+  assert.deepEqual(run.history().map((r) => r.step), trained.history().map((r) => r.step));
+  await assert.rejects(
+    () => trainOrReuse(shippedNb, smallConfig("mlp", { epochs: 2 })),
+    /trained with another configuration .* GAN_PROFILE=quick or full trains/,
+  );
+  const again = await showPretrained(nb, "mlp");
+  assert.equal(again.dir, run.dir);
 });
 
 Deno.test("cleanup: the test judge", () => judge.dispose());

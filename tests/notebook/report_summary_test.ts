@@ -137,3 +137,45 @@ Deno.test("escapeHtml escapes the five special characters", () => {
     "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
   );
 });
+
+Deno.test("the index lists the shipped models with their provenance and scores", () => {
+  const manifest = {
+    format: "fashion-gan pretrained" as const,
+    name: "dcgan",
+    label: "DCGAN (A.2)",
+    model: "dcgan" as const,
+    epochs: 20,
+    steps: 18760,
+    commands: ["deno task train --model dcgan --epochs 20 --eval-every 1 --out runs/full/dcgan"],
+    date: "2026-12-02T20:00:00.000Z",
+    sPerStep: 0.27,
+    backend: "native",
+    machine: "AMD EPYC, 2 logical CPUs",
+    generator: { file: "generator.ckpt", bytes: 1, sha256: "x", float16: true },
+    scores: {
+      samples: 10000,
+      fid: 21.5,
+      is: 7,
+      precision: 0.7,
+      recall: 0.5,
+      classEntropy: 2.2,
+      minClassShare: 0.07,
+      meanConfidence: 0.9,
+      classAccuracy: null,
+      fidFloat32: 21.4,
+      fidOtherSeed: 21.7,
+    },
+  };
+  const html = reportIndexHtml({}, {
+    pages: [],
+    generated: new Date("2026-12-02T12:00:00Z"),
+    hideCode: false,
+    shipped: [manifest],
+  });
+  assert.match(html, /<h2>Shipped models<\/h2>/);
+  assert.match(html, /FID on 10,000 samples/);
+  assert.match(
+    html,
+    /<td>dcgan: DCGAN \(A\.2\)<\/td><td>20\.00 epochs \(18,760 steps\)<\/td><td>2026-12-02<\/td><td class="num">0\.270<\/td><td class="num">21\.50<\/td><td>-<\/td><td>deno task train --model dcgan --epochs 20/,
+  );
+});

@@ -6,6 +6,7 @@ import {
   decodeNpy,
   describePretrained,
   exportPretrained,
+  geometricPicks,
   initBackend,
   listPretrained,
   loadFashionMnist,
@@ -53,7 +54,13 @@ Deno.test("an exported model holds the generator alone and redraws the run's fig
   assert.equal(manifest.generator.float16, true);
 
   const shipped = openPretrained("tiny", root).run;
-  assert.deepEqual(shipped.history(), run.history(), "the gzipped history reads back whole");
+  // the gzipped history has every step, each loss to 4 significant digits
+  const [shippedHistory, history] = [shipped.history(), run.history()];
+  assert.deepEqual(shippedHistory.map((r) => r.step), history.map((r) => r.step));
+  shippedHistory.forEach((r, i) => {
+    assert.ok(Math.abs(r.dLoss - history[i].dLoss) <= 5e-4 * Math.abs(history[i].dLoss));
+    assert.equal(r.gLoss === null, history[i].gLoss === null);
+  });
   assert.deepEqual(shipped.config(), run.config());
   assert.equal(shipped.stepsPerEpoch(), 5);
   const [ours, theirs] = [shipped.snapshots(), run.snapshots()];
@@ -131,4 +138,10 @@ Deno.test("scores recorded in the manifest and the provenance line", async () =>
     describePretrained(manifest),
     /^shipped model 'tiny' \(tiny DCGAN\): 10 steps \(2\.00 epochs\), trained \d{4}-\d\d-\d\d with `deno task train --model dcgan`, \d+\.\d{3} s\/step on .*float16, .* MiB, SHA-256 checked$/,
   );
+});
+
+Deno.test("shipped snapshots are spaced geometrically, dense early, first and last kept", () => {
+  assert.deepEqual(geometricPicks(50, 9), [0, 1, 2, 3, 6, 11, 18, 30, 49]);
+  assert.deepEqual(geometricPicks(20, 9), [0, 1, 2, 3, 4, 6, 8, 13, 19]);
+  assert.deepEqual(geometricPicks(4, 9), [0, 1, 2, 3]);
 });
