@@ -95,7 +95,11 @@ export async function showTable2(nb: NotebookContext, runs: readonly RunDir[]): 
       floor.classEntropy.toFixed(3)
     }, least class ${floor.minClassShare.toFixed(3)}`,
   );
-  await display({ svg: fidCurveSvg(measured, { floor: floor.fid }) });
+  // the training curves were scored on fewer samples (FID is biased upwards at small n): their
+  // floor is real images at that n
+  const curveSamples = measured.find((m) => m.quality.length)?.quality[0].samples ?? samples;
+  const curveFloor = curveSamples === samples ? floor : judge.realFloor(curveSamples);
+  await display({ svg: fidCurveSvg(measured, { floor: curveFloor.fid }) });
   if (runs.length > 1) await display({ png: lastSamplesFigure(runs) });
 }
 
