@@ -13,6 +13,7 @@ export * from "./backend/read_tidy.ts";
 export * from "./io/atomic_write.ts";
 export * from "./io/json_lines.ts";
 export * from "./io/npy.ts";
+export * from "./io/checkpoint_format.ts";
 export * from "./io/checkpoint.ts";
 // figures
 export * from "./viz/image_grid.ts";
@@ -36,6 +37,7 @@ export * from "./models/mlp_gan.ts";
 export * from "./models/dcgan.ts";
 export * from "./models/registry.ts";
 export * from "./models/generator.ts";
+export * from "./models/generator_file.ts";
 export * from "./latent.ts";
 // training
 export * from "./train/train_config.ts";

@@ -51,7 +51,8 @@ import {
 } from "../models/layers.ts";
 import { deriveSeed, Rng } from "../random.ts";
 import { Adam } from "../train/adam.ts";
-import { assignStored, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
+import { assignStored } from "../io/checkpoint_format.ts";
 
 /** How the judge is built and trained. */
 export interface JudgeConfig {

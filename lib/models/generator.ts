@@ -14,7 +14,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readTidy } from "../backend/read_tidy.ts";
-import { assignStored, type Checkpoint, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
+import {
+  assignStored,
+  type Checkpoint,
+  encodeCheckpoint,
+  type SaveCheckpointOptions,
+  type Sha256,
+} from "../io/checkpoint_format.ts";
 import { OptionError } from "../option_error.ts";
 import { Rng } from "../random.ts";
 import type { ModelConfig } from "./model_config.ts";
@@ -97,17 +103,13 @@ export class Generator {
   }
 
   /**
-   * Loads the generator saved in `file`: a generator file ({@link Generator.save}) or a
-   * trainer checkpoint, of which only G's tensors (and the EMA's) are assigned; no D is built
-   * and no optimiser state is kept.
+   * The generator in a checkpoint: a generator file ({@link Generator.encode}) or a trainer's
+   * checkpoint, of which only G's tensors (and the EMA's) are assigned; no D is built and no
+   * optimiser state is kept. (`generator_file.ts` reads and writes the files.)
    *
-   * @throws naming the file when it is unreadable or holds no generator.
+   * @param what names the checkpoint in errors.
+   * @throws naming it when it holds no generator.
    */
-  static load(file: string): Generator {
-    return Generator.fromCheckpoint(loadCheckpoint(file), file);
-  }
-
-  /** {@link Generator.load} from an already read checkpoint; `what` names it in errors. */
   static fromCheckpoint(ckpt: Checkpoint<unknown>, what: string): Generator {
     const meta = ckpt.meta as Partial<GeneratorMeta> & {
       config?: { model?: ModelConfig };
@@ -130,16 +132,16 @@ export class Generator {
   }
 
   /**
-   * Writes G (and its EMA copy) with the model config and step to `file`, atomically; in
+   * G (and its EMA copy) with the model config and step as the chunks of a generator file;
    * float16 when `options.float16` (half the size, for shipped models).
    */
-  save(file: string, options: { float16?: boolean } = {}): void {
+  encode(sha256: Sha256, options: SaveCheckpointOptions = {}): Uint8Array[] {
     const meta: GeneratorMeta = {
       format: "fashion-gan generator",
       model: this.config,
       step: this.step,
     };
-    saveCheckpoint(file, meta, this.stateTensors(), options);
+    return encodeCheckpoint(meta, this.stateTensors(), sha256, options);
   }
 
   /** Every variable of G and the EMA copy, by checkpoint name (not copies). */

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { assignStored, type Checkpoint } from "../io/checkpoint.ts";
+import { assignStored, type Checkpoint } from "../io/checkpoint_format.ts";
 import { EMA_PREFIX, G_PREFIX, Generator } from "../models/generator.ts";
 import type { ForwardContext } from "../models/layers.ts";
 import type { Network } from "../models/network.ts";

@@ -17,11 +17,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic_write.ts";
+import { sha256Hex } from "../io/checkpoint.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
+import { saveGenerator } from "../models/generator_file.ts";
 import type { ModelKind } from "../models/model_config.ts";
 import { OptionError } from "../option_error.ts";
 import { RunDir } from "./run_dir.ts";
@@ -124,7 +125,7 @@ function rounded(value: unknown, digits: number): unknown {
 }
 
 function sha256(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  return sha256Hex(fs.readFileSync(file));
 }
 
 /**
@@ -142,7 +143,7 @@ export function exportPretrained(run: RunDir, options: ExportOptions): Pretraine
   const generator = run.loadGenerator();
   try {
     fs.mkdirSync(out.dir, { recursive: true });
-    generator.save(out.paths.generator, { float16 });
+    saveGenerator(out.paths.generator, generator, { float16 });
   } finally {
     generator.dispose();
   }

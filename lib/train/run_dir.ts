@@ -23,10 +23,12 @@ import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { batchesPerEpoch } from "../data/batches.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic_write.ts";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
+import type { Checkpoint } from "../io/checkpoint_format.ts";
 import { appendJsonLine, parseJsonLines, readJsonLines, writeJsonLines } from "../io/json_lines.ts";
 import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { Generator } from "../models/generator.ts";
+import { loadGenerator } from "../models/generator_file.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
 import type { StepRecord, TrainerMeta } from "./gan_trainer.ts";
 import { type TrainConfig, withTrainDefaults } from "./train_config.ts";
@@ -212,7 +214,7 @@ export class RunDir {
    */
   loadGenerator(): Generator {
     if (!this.hasCheckpoint() && fs.existsSync(this.paths.generator)) {
-      return Generator.load(this.paths.generator);
+      return loadGenerator(this.paths.generator);
     }
     return Generator.fromCheckpoint(this.loadCheckpoint(), this.paths.checkpoint);
   }
