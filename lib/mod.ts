@@ -57,6 +57,11 @@ export * from "./eval/quality.ts";
 export * from "./eval/run_summary.ts";
 export * from "./eval/table2.ts";
 export * from "./eval/leaderboard.ts";
+// exploring the latent space (the page's server; its browser script is lib/explore/client.ts)
+export * from "./explore/api.ts";
+export * from "./explore/projection.ts";
+export * from "./explore/class_directions.ts";
+export * from "./explore/server.ts";
 // notebooks
 export * from "./notebook/profile.ts";
 export * from "./notebook/report_summary.ts";

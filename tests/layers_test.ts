@@ -19,6 +19,7 @@ const LAYERS: readonly string[][] = [
   ["models", "latent.ts"],
   ["train"],
   ["eval"],
+  ["explore"],
   ["notebook"],
   ["cli"],
   ["mod.ts"],
