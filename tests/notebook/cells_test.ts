@@ -22,15 +22,18 @@ import {
   type NotebookContext,
   type NotebookRecords,
   profileConfig,
+  projectionsFigure,
   QualityJudge,
   randomLatents,
   randomWalkFigure,
   showClassCounts,
+  showClassEdit,
   showConditional,
   showFirstBatch,
   showLosses,
   showPixelStatistics,
   showPretrained,
+  showProjections,
   showRun,
   showSamplesOverTraining,
   showTable2,
@@ -156,6 +159,20 @@ Deno.test("the pretrained profile opens the shipped model, trains nothing, and s
   );
   const again = await showPretrained(nb, "mlp");
   assert.equal(again.dir, run.dir);
+});
+
+Deno.test("the projection and class-edit cells measure and record, or say why they cannot", async () => {
+  const { nb, records } = context();
+  const g = Generator.create({ ...smallConfig("dcgan").model, initStd: 0.3 }, 0);
+  await showProjections(nb, g); // smoke: two test images, 20 steps
+  const p = records.projection as { images: number; mse: number; nearestMse: number };
+  assert.equal(p.images, 2);
+  assert.ok(p.mse > 0 && p.nearestMse >= 0);
+  const { rows } = projectionsFigure(g, data, { classes: [3], steps: 5 });
+  assert.deepEqual(rows.map((r) => [r.index, r.className]), [[3, data.classNames[3]]]);
+  await showClassEdit(nb, g, 7, 9); // an untrained G: too few confident samples, said so
+  assert.equal(records.classEdit, undefined);
+  g.dispose();
 });
 
 Deno.test("cleanup: the test judge", () => judge.dispose());
