@@ -44,14 +44,15 @@ export function lerp(a: Float32Array, b: Float32Array, steps: number): Float32Ar
 /**
  * `steps` points on the great circle from `a` to `b` (spherical interpolation, White 2016),
  * which keeps the norm typical of Gaussian latents where a straight line passes near the
- * origin; falls back to {@link lerp} for (nearly) parallel vectors.
+ * origin; falls back to {@link lerp} for (nearly) parallel vectors and for a zero vector (which
+ * has no direction on the sphere).
  */
 export function slerp(a: Float32Array, b: Float32Array, steps: number): Float32Array {
   checkPair(a, b);
   let dot = 0, na = 0, nb = 0;
   for (let d = 0; d < a.length; d++) (dot += a[d] * b[d], na += a[d] * a[d], nb += b[d] * b[d]);
   const omega = Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb))));
-  if (omega < 1e-6) return lerp(a, b, steps);
+  if (!(omega >= 1e-6)) return lerp(a, b, steps); // (nearly) parallel, or a zero vector
   const out = new Float32Array(steps * a.length);
   linspace(0, 1, steps).forEach((t, i) => {
     const wa = Math.sin((1 - t) * omega) / Math.sin(omega),

@@ -38,3 +38,9 @@ Deno.test("a random walk starts at its start and is reproducible", () => {
   assert.deepEqual(w1, w2);
   assert.notDeepEqual(Array.from(w1.subarray(3, 6)), [1, 2, 3]);
 });
+
+Deno.test("slerp from a zero vector, which has no direction, is lerp", () => {
+  const a = new Float32Array(3), b = Float32Array.of(1, 2, 3);
+  assert.deepEqual(slerp(a, b, 4), lerp(a, b, 4));
+  assert.ok(slerp(a, b, 4).every(Number.isFinite));
+});

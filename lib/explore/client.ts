@@ -207,7 +207,9 @@ async function main(): Promise<void> {
   classSelect.addEventListener("change", () => setClass(Number(classSelect.value)));
 
   // interpolation between two latent points: a strip and an animation
-  let pointA = z(), pointB = new Rng(1).fillNormal(new Float32Array(zDim));
+  // A and B start as the noise of seeds 0 and 1
+  let pointA = new Rng(0).fillNormal(new Float32Array(zDim));
+  let pointB = new Rng(1).fillNormal(new Float32Array(zDim));
   const path = () => (($("interp-mode") as HTMLSelectElement).value === "spherical" ? slerp : lerp);
   const drawStrip = () => {
     const frames = path()(pointA, pointB, 10);

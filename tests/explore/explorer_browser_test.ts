@@ -98,11 +98,17 @@ Deno.test({
       await openPage(page, explorer.url, errors);
       assert.ok(["webgl", "wasm", "cpu"].includes(await call<string>(page, "backend")));
 
-      // the canvas is drawn: not one flat colour
-      const shot = decode(await page.locator("#main").screenshot());
-      const colours = new Set<number>();
-      for (let i = 0; i < shot.data.length; i += shot.channels) colours.add(Number(shot.data[i]));
-      assert.ok(colours.size > 10, `${colours.size} grey levels on the canvas`);
+      // the canvases are drawn: not one flat colour (the strip in both interpolation modes)
+      const greys = async (id: string) => {
+        const shot = decode(await page.locator(id).screenshot());
+        const seen = new Set<number>();
+        for (let i = 0; i < shot.data.length; i += shot.channels) seen.add(Number(shot.data[i]));
+        return seen.size;
+      };
+      assert.ok(await greys("#main") > 10, "the main canvas is drawn");
+      assert.ok(await greys("#strip") > 10, "the linear interpolation strip is drawn");
+      await page.locator("#interp-mode").selectOption("spherical");
+      assert.ok(await greys("#strip") > 10, "the spherical interpolation strip is drawn");
 
       // moving dimension 4's slider changes the pixels
       await page.locator("#dim-4").fill("-2.5");
