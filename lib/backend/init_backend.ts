@@ -1,12 +1,16 @@
 /**
- * Choosing the TensorFlow.js backend: `tensorflow` (tfjs-node, optional), `native` (oneDNN
- * through FFI over wasm, the default where `libdnnl2` is installed), `wasm` (embedded) or `cpu`
- * (pure JS, last resort).
+ * Choosing the TensorFlow.js backend: `tensorflow` (tfjs-node, optional), `webgpu` (a GPU
+ * through Deno's WebGPU), `native` (oneDNN through FFI over wasm, the default where `libdnnl2`
+ * is installed and there is no GPU), `wasm` (embedded) or `cpu` (pure JS, last resort).
  *
  * - `tensorflow` comes from `@tensorflow/tfjs-node`, which is never a dependency of this
  *   project: its install script downloads libtensorflow, which is impossible on offline
  *   machines. Users who have it add it (`deno add npm:@tensorflow/tfjs-node`) and `auto`
  *   picks it up through a dynamic import that is allowed to fail.
+ * - `webgpu` is `@tensorflow/tfjs-backend-webgpu` on Deno's `navigator.gpu`. `auto` takes it
+ *   only for a hardware adapter: a software rasteriser (llvmpipe, SwiftShader) computes
+ *   correctly but slower than the CPU engines, so `auto` passes it over and says why;
+ *   `--backend webgpu` takes it anyway (that is how the GPU path is tested on a CPU machine).
  * - `wasm` loads the SIMD build shipped inside the installed `@tensorflow/tfjs-backend-wasm`
  *   package (no network), then registers this project's training kernels on it.
  * - `native` is the wasm backend with its heavy training kernels (convolutions and both of
@@ -27,7 +31,7 @@ import { registerWasmTrainingKernels } from "./wasm/register.ts";
 import { initWasmThreaded, MAX_WASM_THREADS } from "./wasm/threads.ts";
 
 /** A backend this project can run on. */
-export type BackendName = "tensorflow" | "native" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "native" | "wasm" | "cpu";
 
 /** What {@link initBackend} may be asked for: a backend, or `auto` to pick the best. */
 export type BackendChoice = "auto" | BackendName;
@@ -36,6 +40,7 @@ export type BackendChoice = "auto" | BackendName;
 export const BACKEND_CHOICES: readonly BackendChoice[] = [
   "auto",
   "tensorflow",
+  "webgpu",
   "native",
   "wasm",
   "cpu",
@@ -43,7 +48,10 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = [
 
 /** Options for {@link initBackend}. */
 export interface BackendOptions {
-  /** Which backend to use. Default `auto`: tensorflow, then native, then wasm, then cpu. */
+  /**
+   * Which backend to use. Default `auto`: tensorflow, then webgpu (a hardware adapter), then
+   * native, then wasm, then cpu.
+   */
   backend?: BackendChoice;
   /**
    * Register this project's wasm training kernels (Conv2DBackpropFilter and faster conv and
@@ -109,6 +117,60 @@ async function tryTensorflow(): Promise<void> {
   }
 }
 
+/** What a WebGPU adapter says it is. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+/**
+ * Whether `info` describes a software rasteriser (Mesa's llvmpipe and lavapipe, SwiftShader,
+ * Microsoft's Basic Render Driver): correct, but slower than this project's CPU engines.
+ */
+export function isSoftwareAdapter(info: AdapterInfo, fallback = false): boolean {
+  const text = [info.vendor, info.architecture, info.device, info.description].join(" ");
+  return fallback || /llvmpipe|lavapipe|softpipe|swiftshader|software|basic render/i.test(text);
+}
+
+/** `vendor architecture (description)`, the parts an adapter fills in. */
+export function describeAdapter(info: AdapterInfo): string {
+  // a PCI vendor id comes as decimal digits: show it as hex
+  const vendor = /^\d+$/.test(info.vendor)
+    ? `vendor 0x${Number(info.vendor).toString(16)}`
+    : info.vendor;
+  const name = [vendor, info.architecture].filter(Boolean).join(" ");
+  const desc = info.description || info.device;
+  return name && desc ? `${name} (${desc})` : name || desc || "unnamed adapter";
+}
+
+/**
+ * Starts tfjs's WebGPU backend on Deno's `navigator.gpu`. `auto` (`hardwareOnly`) takes only a
+ * hardware adapter; `--backend webgpu` takes a software one too (for tests of the GPU path).
+ */
+async function tryWebgpu(hardwareOnly: boolean): Promise<string> {
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) throw new Error("this runtime has no WebGPU (navigator.gpu)");
+  const adapter = await gpu.requestAdapter() as
+    | { info: AdapterInfo; isFallbackAdapter?: boolean }
+    | null;
+  if (!adapter) {
+    throw new Error(
+      "no WebGPU adapter (no GPU driver; Debian's software one: apt-get install mesa-vulkan-drivers)",
+    );
+  }
+  const name = describeAdapter(adapter.info);
+  const software = isSoftwareAdapter(adapter.info, adapter.isFallbackAdapter);
+  if (software && hardwareOnly) {
+    throw new Error(`the adapter is a software rasteriser, ${name}: slower than the CPU engines`);
+  }
+  // imported only here: the package registers its backend when loaded
+  await import("@tensorflow/tfjs-backend-webgpu");
+  if (!(await tf.setBackend("webgpu"))) throw new Error(`the webgpu backend failed on ${name}`);
+  return `${software ? "software" : "hardware"} adapter ${name}`;
+}
+
 async function tryWasm(registerKernels: boolean, threads: number): Promise<string> {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
     throw new Error(`threads must be an integer in 1..${MAX_WASM_THREADS}, got ${threads}`);
@@ -169,13 +231,14 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
   tf.enableProdMode();
   const order: BackendName[] = choice === "auto"
-    ? ["tensorflow", "native", "wasm", "cpu"]
+    ? ["tensorflow", "webgpu", "native", "wasm", "cpu"]
     : [choice];
   const skipped: BackendReport["skipped"] = [];
   for (const name of order) {
     try {
       let detail = "", nativeThreads = 1;
       if (name === "tensorflow") await tryTensorflow();
+      else if (name === "webgpu") detail = await tryWebgpu(choice === "auto");
       else if (name === "native") {
         ({ detail, threads: nativeThreads } = await tryNative(
           options.threads ?? 1,

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random.ts";
+import { onDevice } from "../backend/device_memory.ts";
 import {
   type BatchNormActivation,
   fusedBatchNormTrain,
@@ -225,14 +226,29 @@ export function batchNorm(
     );
   }
   const mask = channelDropoutMask(x, dropout2dRate, ctx);
-  const { y, mean, variance } = ctx.twiceDifferentiable
-    ? compositeBatchNormTrain(x, vars, config.eps, act, mask)
-    : fusedBatchNormTrain(x, vars.gamma, vars.beta, config.eps, act, mask);
+  const c = x.shape[x.shape.length - 1], n = x.size / c, m = config.momentum;
   // The running statistics are updated outside any gradient: assign() is not recorded.
+  if (ctx.twiceDifferentiable || onDevice()) {
+    // tfjs ops throughout: differentiable twice, and no read back from a GPU
+    const { y, mean, variance } = compositeBatchNormTrain(x, vars, config.eps, act, mask);
+    if (ctx.updateStats !== false) {
+      tf.tidy(() => {
+        vars.runningMean.assign(tf.add(tf.mul(vars.runningMean, 1 - m), tf.mul(mean, m)));
+        const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+        vars.runningVar.assign(tf.add(tf.mul(vars.runningVar, 1 - m), tf.mul(unbiased, m)));
+      });
+    }
+    return y;
+  }
+  const { y, mean, variance } = fusedBatchNormTrain(
+    x,
+    vars.gamma,
+    vars.beta,
+    config.eps,
+    act,
+    mask,
+  );
   if (ctx.updateStats !== false) {
-    const c = mean.length;
-    const n = x.size / c;
-    const m = config.momentum;
     const rm = vars.runningMean.dataSync(), rv = vars.runningVar.dataSync();
     const newMean = new Float32Array(c), newVar = new Float32Array(c);
     for (let i = 0; i < c; i++) {
@@ -247,14 +263,17 @@ export function batchNorm(
   return y;
 }
 
-/** The training path of {@link batchNorm} in plain tfjs ops (see `twiceDifferentiable`). */
+/**
+ * The training path of {@link batchNorm} in plain tfjs ops (see `twiceDifferentiable`), with
+ * the batch statistics as tensors.
+ */
 function compositeBatchNormTrain(
   x: tf.Tensor,
   vars: BatchNormVars,
   eps: number,
   act: BatchNormActivation,
   mask: Float32Array | undefined,
-): { y: tf.Tensor; mean: Float32Array; variance: Float32Array } {
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const moments = tf.moments(x, axes);
   const normed = tf.add(
@@ -268,11 +287,7 @@ function compositeBatchNormTrain(
       tf.tensor(mask, [x.shape[0], ...axes.slice(1).map(() => 1), mask.length / x.shape[0]]),
     );
   }
-  return {
-    y,
-    mean: moments.mean.dataSync() as Float32Array,
-    variance: moments.variance.dataSync() as Float32Array,
-  };
+  return { y, mean: moments.mean, variance: moments.variance };
 }
 
 function dropoutMask(rng: Rng, n: number, rate: number): Float32Array {
@@ -331,7 +346,7 @@ export function leakyReluDropout2d(
 ): tf.Tensor4D {
   const mask = channelDropoutMask(x, rate, ctx);
   if (!mask) return tf.leakyRelu(x, alpha);
-  if (ctx.twiceDifferentiable) {
+  if (ctx.twiceDifferentiable || onDevice()) {
     const [b, , , c] = x.shape;
     return tf.mul(tf.leakyRelu(x, alpha), tf.tensor4d(mask, [b, 1, 1, c]));
   }

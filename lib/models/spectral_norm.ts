@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { onDevice } from "../backend/device_memory.ts";
 import { readTidy } from "../backend/read_tidy.ts";
 import { deriveSeed, Rng } from "../random.ts";
 import type { ForwardContext, ParamStore } from "./layers.ts";
@@ -40,6 +41,7 @@ export function spectralNormVector(store: ParamStore, name: string, out: number)
  * power-iteration step: v = W u / |W u|, u = Wᵀ v / |Wᵀ v|.
  */
 export function spectralNormalise(w: tf.Tensor, u: tf.Variable, ctx: ForwardContext): tf.Tensor {
+  if (onDevice()) return spectralNormaliseOnDevice(w, u, ctx);
   const out = w.shape[w.shape.length - 1];
   const wm = tf.reshape(w, [-1, out]); //                                           [rows, out]
   const vOf = (uu: tf.Tensor) =>
@@ -54,5 +56,33 @@ export function spectralNormalise(w: tf.Tensor, u: tf.Variable, ctx: ForwardCont
   }
   const v = tf.tensor2d(vOf(uNow), [1, wm.shape[0]]); // a constant: no gradient through it
   const sigma = tf.sum(tf.mul(tf.matMul(v, wm), tf.reshape(uNow, [1, out]))); // vᵀ W u
+  return tf.div(w, sigma);
+}
+
+/** The identity with no gradient (tfjs has no `stopGradient`): a constant for the tape. */
+const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor),
+})) as (x: tf.Tensor) => tf.Tensor;
+
+/** Unit vector along `t`'s values, in tensor ops (no read back). */
+function unitTensor(t: tf.Tensor): tf.Tensor {
+  return tf.div(t, tf.maximum(tf.norm(t), EPS));
+}
+
+/**
+ * {@link spectralNormalise} in tensor operations only, for backends in device memory (no read
+ * back per layer): the same power-iteration step, with u and v as constants of the gradient.
+ */
+function spectralNormaliseOnDevice(w: tf.Tensor, u: tf.Variable, ctx: ForwardContext): tf.Tensor {
+  const out = w.shape[w.shape.length - 1];
+  const wm = tf.reshape(w, [-1, out]); //                                           [rows, out]
+  const vOf = (uu: tf.Tensor) =>
+    stopGradient(unitTensor(tf.reshape(tf.matMul(wm, tf.reshape(uu, [out, 1])), [1, -1])));
+  if (ctx.training && ctx.updateStats !== false) {
+    tf.tidy(() => u.assign(tf.reshape(unitTensor(tf.matMul(vOf(u), wm)), [out])));
+  }
+  const v = vOf(u); //                                                              [1, rows]
+  const sigma = tf.sum(tf.mul(tf.matMul(v, wm), tf.reshape(stopGradient(u), [1, out])));
   return tf.div(w, sigma);
 }
