@@ -37,7 +37,7 @@ Deno.test("an unknown backend name is rejected with the valid choices", async ()
   const err = await rejection(() => initBackend({ backend: "gpu" as any }));
   assert.match(
     (err as Error).message,
-    /unknown backend 'gpu': expected one of auto, tensorflow, native, wasm, cpu/,
+    /unknown backend 'gpu': expected one of auto, tensorflow, webgpu, native, wasm, cpu/,
   );
 });
 

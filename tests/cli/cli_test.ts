@@ -44,7 +44,10 @@ Deno.test("bad flag values are named in the error", async () => {
   r = await cli("train.ts", "--out", "/tmp/x");
   assert.match(r.err, /--model is required/);
   r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--backend", "gpu");
-  assert.match(r.err, /--backend expects one of auto\|tensorflow\|native\|wasm\|cpu, got 'gpu'/);
+  assert.match(
+    r.err,
+    /--backend expects one of auto\|tensorflow\|webgpu\|native\|wasm\|cpu, got 'gpu'/,
+  );
 });
 
 Deno.test("--help prints the usage and exits 0", async () => {
