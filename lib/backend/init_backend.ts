@@ -157,7 +157,7 @@ async function tryWebgpu(hardwareOnly: boolean): Promise<string> {
     | null;
   if (!adapter) {
     throw new Error(
-      "no WebGPU adapter (no GPU driver; Debian's software one: apt-get install mesa-vulkan-drivers)",
+      "no WebGPU adapter (no GPU driver; Mesa's software one: apt-get install libegl-mesa0 libgl1-mesa-dri)",
     );
   }
   const name = describeAdapter(adapter.info);

@@ -128,13 +128,13 @@ export interface BenchResult {
  * Times `steps` training steps of `kind` after 3 warm-up steps on the active backend (which
  * computes with `threads` threads); returns the median.
  */
-export function benchModel(
+export async function benchModel(
   kind: ModelKind,
   steps: number,
   batchSize: number,
   threads: number,
   backend: string = tf.getBackend(),
-): BenchResult {
+): Promise<BenchResult> {
   const config = defaultTrainConfig(kind);
   config.batchSize = batchSize;
   const trainer = new GanTrainer(config);
@@ -153,7 +153,7 @@ export function benchModel(
   try {
     for (let i = 0; i < steps + 3; i++) {
       const t0 = performance.now();
-      trainer.trainStep(images, 1, i, labels);
+      await trainer.trainStep(images, 1, i, labels);
       const dt = (performance.now() - t0) / 1000;
       if (i >= 3) times.push(dt);
       peak = Math.max(peak, Deno.memoryUsage().rss);
@@ -243,7 +243,9 @@ async function main(flags: BenchFlags): Promise<void> {
   const kinds = modelsOf(flags);
   if (flags.profile) {
     for (const kind of kinds) {
-      for (const line of formatProfile(kind, profileSteps(kind, stepsOf(flags, kind, 40, 10)))) {
+      for (
+        const line of formatProfile(kind, await profileSteps(kind, stepsOf(flags, kind, 40, 10)))
+      ) {
         console.log(line);
       }
       console.log("");
@@ -255,7 +257,7 @@ async function main(flags: BenchFlags): Promise<void> {
     const steps = stepsOf(flags, kind, 40, 20);
     let r: BenchResult;
     try {
-      r = benchModel(
+      r = await benchModel(
         kind,
         steps,
         batchSize,

@@ -91,7 +91,7 @@ export function kernelFlops(name: string, args: KernelArgs): number {
  * backend, which must be `wasm` (with or without the native engine). The kernels are
  * unwrapped again afterwards.
  */
-export function profileSteps(kind: ModelKind, steps: number): StepProfile {
+export async function profileSteps(kind: ModelKind, steps: number): Promise<StepProfile> {
   if (tf.getBackend() !== "wasm") throw new Error("--profile needs the wasm or native backend");
   const totals = new Map<string, { ms: number; calls: number; flops: number }>();
   const originals = tf.getKernelsForBackend("wasm");
@@ -131,10 +131,10 @@ export function profileSteps(kind: ModelKind, steps: number): StepProfile {
     ? tf.tensor1d(balancedClasses(64, config.model.classes), "int32")
     : undefined;
   try {
-    for (let i = 0; i < 3; i++) trainer.trainStep(images, 1, i, labels);
+    for (let i = 0; i < 3; i++) await trainer.trainStep(images, 1, i, labels);
     totals.clear();
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) trainer.trainStep(images, 1, 3 + i, labels);
+    for (let i = 0; i < steps; i++) await trainer.trainStep(images, 1, 3 + i, labels);
     const wallMs = (performance.now() - t0) / steps;
     const rows = [...totals].map(([kernel, v]) => ({
       kernel,

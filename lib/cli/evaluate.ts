@@ -158,7 +158,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   } else if (run) {
     const generator = run.loadGenerator();
     try {
-      images = generator.sample(n, { seed });
+      images = await generator.sample(n, { seed });
       const from = flags.pretrained !== undefined
         ? { pretrained: flags.pretrained }
         : { run: run.dir };
@@ -191,10 +191,17 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
     },
   });
   try {
-    const quality = new QualityJudge(ready.judge, ready.meta, data, defaultQualityConfig());
-    const scores = flags.real ? quality.realFloor(n) : quality.score(images);
-    const floor = flags.floor && !flags.real ? quality.realFloor() : undefined;
-    const conditional = requested ? conditionalAccuracy(ready.judge, images, requested) : undefined;
+    const quality = await QualityJudge.create(
+      ready.judge,
+      ready.meta,
+      data,
+      defaultQualityConfig(),
+    );
+    const scores = flags.real ? await quality.realFloor(n) : await quality.score(images);
+    const floor = flags.floor && !flags.real ? await quality.realFloor() : undefined;
+    const conditional = requested
+      ? await conditionalAccuracy(ready.judge, images, requested)
+      : undefined;
     const seconds = (performance.now() - t0) / 1000;
     if (json) {
       const extra = { ...(floor ? { floor } : {}), ...(conditional ? { conditional } : {}) };

@@ -81,7 +81,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   console.log(describeBackend(await startBackend(flags)));
   const source = new RunDir(flags.run!);
   const root = flags.root ?? PRETRAINED_DIR;
-  const manifest = exportPretrained(source, {
+  const manifest = await exportPretrained(source, {
     name: flags.name!,
     label: flags.label ?? configLabel(source.config()),
     root,
@@ -98,25 +98,30 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({ data: () => Promise.resolve(data) });
   const n = flags.n ?? 10_000;
-  const withGenerator = <T>(g: Generator, use: (g: Generator) => T): T => {
+  const withGenerator = async <T>(g: Generator, use: (g: Generator) => Promise<T>): Promise<T> => {
     try {
-      return use(g);
+      return await use(g);
     } finally {
       g.dispose();
     }
   };
   try {
-    const quality = new QualityJudge(ready.judge, ready.meta, data);
+    const quality = await QualityJudge.create(ready.judge, ready.meta, data);
     const shipped = openPretrained(manifest.name, root).run;
-    const images = withGenerator(shipped.loadGenerator(), (g) => g.sample(n));
-    const scores = quality.score(images);
+    const images = await withGenerator(shipped.loadGenerator(), (g) => g.sample(n));
+    const scores = await quality.score(images);
     const k = source.config().model.classes;
     const classAccuracy = k > 0
-      ? conditionalAccuracy(ready.judge, images, balancedClasses(n, k)).accuracy
+      ? (await conditionalAccuracy(ready.judge, images, balancedClasses(n, k))).accuracy
       : null;
-    const [fidFloat32, fidOtherSeed] = withGenerator(
+    const [fidFloat32, fidOtherSeed] = await withGenerator(
       source.loadGenerator(),
-      (g) => [quality.fid(g.sample(n)), quality.fid(g.sample(n, { seed: 1 }))],
+      async (
+        g,
+      ) => [
+        await quality.fid(await g.sample(n)),
+        await quality.fid(await g.sample(n, { seed: 1 })),
+      ],
     );
     recordPretrainedScores(shipped.dir, {
       samples: n,

@@ -74,7 +74,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   });
   try {
     const { meta } = ready;
-    const accuracy = judgeAccuracy(ready.judge, data.test);
+    const accuracy = await judgeAccuracy(ready.judge, data.test);
     console.log(`${ready.trained ? "trained and saved" : "loaded"} ${ready.file}`);
     console.log(
       `test accuracy ${(100 * accuracy).toFixed(2)}% (recorded ${

@@ -114,7 +114,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   console.log(describeBackend(report));
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({ file: DEFAULT_JUDGE_FILE, data: () => Promise.resolve(data) });
-  const quality = new QualityJudge(ready.judge, ready.meta, data);
+  const quality = await QualityJudge.create(ready.judge, ready.meta, data);
 
   fs.mkdirSync(out, { recursive: true });
   const resultsFile = path.join(out, "results.json");
@@ -148,7 +148,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
       let result: LeaderboardResult;
       try {
         const t0 = performance.now();
-        const images = generator.sample(n);
+        const images = await generator.sample(n);
         const k = generator.config.classes;
         result = {
           name: entry.name,
@@ -156,9 +156,9 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
           ...commands,
           steps: generator.step,
           sPerStep,
-          scores: quality.score(images),
+          scores: await quality.score(images),
           classAccuracy: k > 0
-            ? conditionalAccuracy(ready.judge, images, balancedClasses(n, k)).accuracy
+            ? (await conditionalAccuracy(ready.judge, images, balancedClasses(n, k))).accuracy
             : null,
         };
         console.log(

@@ -94,7 +94,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
         `--class needs a class-conditional model (--model cdcgan); ${run.dir} is ${generator.config.kind}`,
       );
     }
-    const images = generator.sample(n, { seed: flags.seed ?? 0, classOf });
+    const images = await generator.sample(n, { seed: flags.seed ?? 0, classOf });
     writeFileAtomic(out, encodeNpy(images, [n, 28, 28]));
     console.log(
       `wrote ${n} images of ${generator.config.kind} (step ${generator.step}${

@@ -30,7 +30,7 @@ async function main(flags: TrainFlags): Promise<number> {
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   out.log(`data: ${data.train.count} training images from ${data.source}`);
 
-  if (dryRun) return dryRunSteps(config, data.train, out);
+  if (dryRun) return await dryRunSteps(config, data.train, out);
 
   const outDir = flags.out!;
   let judge: ReadyJudge | undefined;
@@ -46,7 +46,7 @@ async function main(flags: TrainFlags): Promise<number> {
       `FID judge: ${judge.file} (test accuracy ${(100 * judge.meta.testAccuracy).toFixed(2)}%)`,
     );
   }
-  const scorer = judge && new QualityJudge(judge.judge, judge.meta, data);
+  const scorer = judge && await QualityJudge.create(judge.judge, judge.meta, data);
   let stop = false;
   const onSigint = () => {
     if (stop) Deno.exit(130);
@@ -110,7 +110,7 @@ async function main(flags: TrainFlags): Promise<number> {
   }
 }
 
-function dryRunSteps(config: TrainConfig, train: Split, out: ProgressLine): number {
+async function dryRunSteps(config: TrainConfig, train: Split, out: ProgressLine): Promise<number> {
   for (const net of architecture(config.model, config.batchSize)) {
     out.log(`${net.network} (${net.parameters.toLocaleString("en-US")} parameters):`);
     for (const row of net.layers) {
@@ -123,7 +123,7 @@ function dryRunSteps(config: TrainConfig, train: Split, out: ProgressLine): numb
     for (let i = 0; i < 2; i++) {
       const batch = it.next().value!;
       const t0 = performance.now();
-      const r = trainer.trainStep(batch.images, 1, batch.index, batch.labels);
+      const r = await trainer.trainStep(batch.images, 1, batch.index, batch.labels);
       tf.dispose([batch.images, batch.labels]);
       out.log(
         `dry-run step ${r.step}: D ${r.dLoss.toFixed(4)} G ${r.gLoss?.toFixed(4) ?? "-"} ` +

@@ -35,7 +35,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { readTidy } from "../backend/read_tidy.ts";
+import { readTidyAsync } from "../backend/read_tidy.ts";
 import { batches, batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
 import {
@@ -52,7 +52,7 @@ import {
 import { deriveSeed, Rng } from "../random.ts";
 import { Adam } from "../train/adam.ts";
 import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.ts";
-import { assignStored } from "../io/checkpoint_format.ts";
+import { assignStored, readTensors } from "../io/checkpoint_format.ts";
 
 /** How the judge is built and trained. */
 export interface JudgeConfig {
@@ -171,7 +171,7 @@ export class Judge {
    * Features and class probabilities of `images` (`[n, 28, 28]` values in [0, 1], flat), in
    * evaluation mode, `batchSize` images at a time.
    */
-  outputs(images: Float32Array, batchSize = 500): JudgeOutputs {
+  async outputs(images: Float32Array, batchSize = 500): Promise<JudgeOutputs> {
     if (images.length % 784 !== 0) {
       throw new Error(`judge: ${images.length} values are not whole 28x28 images`);
     }
@@ -180,7 +180,7 @@ export class Judge {
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
       // one download of [b, d + 10]: features, then probabilities
-      const both = readTidy(() => {
+      const both = await readTidyAsync(() => {
         const x = tf.sub(
           tf.mul(tf.tensor4d(images.subarray(start * 784, (start + b) * 784), [b, 28, 28, 1]), 2),
           1,
@@ -206,11 +206,11 @@ export class Judge {
  * SHA-256 over the judge's variables (parameters then buffers, in creation order, float32
  * little-endian): the identity of a trained judge.
  */
-export function weightsHash(judge: Judge): string {
+export async function weightsHash(judge: Judge): Promise<string> {
   const hash = createHash("sha256");
-  for (const [name, v] of judge.store.entries()) {
+  const stored = await readTensors(new Map(judge.store.entries()));
+  for (const [name, { data }] of stored) {
     hash.update(name);
-    const data = v.dataSync() as Float32Array;
     hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   return hash.digest("hex");
@@ -285,8 +285,11 @@ export async function trainJudge(
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), "int32")));
           return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
         }, [...params.values()]);
-        const loss = value.dataSync()[0];
-        correct += hits!.dataSync()[0];
+        // one read a step: the loss and the hits
+        const [loss, batchHits] = await readTidyAsync(() =>
+          tf.stack([value, tf.cast(hits!, "float32")])
+        );
+        correct += batchHits;
         tf.dispose([value, hits!, onehot, batch.images, batch.labels]);
         if (x !== batch.images) x.dispose();
         if (!Number.isFinite(loss)) {
@@ -309,7 +312,6 @@ export async function trainJudge(
           });
         if (inEpoch % every === 0 || inEpoch === perEpoch) report();
         if (step >= total) break;
-        if (step % 10 === 0) await new Promise((r) => setTimeout(r, 0));
       }
     }
   } catch (err) {
@@ -322,8 +324,8 @@ export async function trainJudge(
 }
 
 /** Share of `split`'s images the judge classifies correctly. */
-export function judgeAccuracy(judge: Judge, split: Split): number {
-  const { probs, n } = judge.outputs(splitImages(split));
+export async function judgeAccuracy(judge: Judge, split: Split): Promise<number> {
+  const { probs, n } = await judge.outputs(splitImages(split));
   let correct = 0;
   for (let i = 0; i < n; i++) if (argMax(probs, i * 10, 10) === split.labels[i]) correct++;
   return correct / n;
@@ -350,19 +352,19 @@ export const DEFAULT_JUDGE_FILE: string = fileURLToPath(
 );
 
 /** Writes `judge` and its measured facts to `file`, atomically. */
-export function saveJudge(
+export async function saveJudge(
   file: string,
   judge: Judge,
   facts: Pick<JudgeMeta, "testAccuracy" | "trainSeconds" | "backend">,
-): JudgeMeta {
+): Promise<JudgeMeta> {
   const meta: JudgeMeta = {
     kind: "fashion-judge",
     config: judge.config,
     ...facts,
-    weightsSha256: weightsHash(judge),
+    weightsSha256: await weightsHash(judge),
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  saveCheckpoint(file, meta, new Map(judge.store.entries()));
+  await saveCheckpoint(file, meta, new Map(judge.store.entries()));
   return meta;
 }
 
@@ -371,7 +373,7 @@ export function saveJudge(
  *
  * @throws naming the file when it is missing, corrupt, of another kind or altered.
  */
-export function loadJudge(file: string): { judge: Judge; meta: JudgeMeta } {
+export async function loadJudge(file: string): Promise<{ judge: Judge; meta: JudgeMeta }> {
   const ckpt = loadCheckpoint<JudgeMeta>(file);
   if (ckpt.meta?.kind !== "fashion-judge") {
     throw new Error(`${file}: not a judge file (it is a checkpoint of another kind)`);
@@ -379,7 +381,7 @@ export function loadJudge(file: string): { judge: Judge; meta: JudgeMeta } {
   const judge = new Judge(ckpt.meta.config);
   try {
     assignStored(new Map(judge.store.entries()), ckpt.tensors, "", file);
-    const hash = weightsHash(judge);
+    const hash = await weightsHash(judge);
     if (hash !== ckpt.meta.weightsSha256) {
       throw new Error(
         `${file}: weights hash ${hash.slice(0, 12)}… differs from the recorded ${

@@ -20,12 +20,12 @@ export interface ClassAccuracy {
  * Accuracy of the judge's predictions on `images` (`[n, 28, 28]` in [0, 1], flat) against the
  * classes they were generated for, `classes[i]` in 0..9.
  */
-export function conditionalAccuracy(
+export async function conditionalAccuracy(
   judge: Judge,
   images: Float32Array,
   classes: ArrayLike<number>,
-): ClassAccuracy {
-  const out = judge.outputs(images);
+): Promise<ClassAccuracy> {
+  const out = await judge.outputs(images);
   if (classes.length !== out.n) {
     throw new Error(`conditionalAccuracy: ${out.n} images but ${classes.length} classes`);
   }

@@ -52,7 +52,7 @@ export interface ReadyJudge {
 export async function ensureJudge(options: EnsureJudgeOptions): Promise<ReadyJudge> {
   const file = options.file ?? DEFAULT_JUDGE_FILE;
   if (fs.existsSync(file) && !options.retrain) {
-    return { ...loadJudge(file), file, trained: false };
+    return { ...(await loadJudge(file)), file, trained: false };
   }
   const data = await options.data();
   const t0 = performance.now();
@@ -60,8 +60,8 @@ export async function ensureJudge(options: EnsureJudgeOptions): Promise<ReadyJud
     onProgress: options.onProgress,
   });
   const trainSeconds = (performance.now() - t0) / 1000;
-  const meta = saveJudge(file, judge, {
-    testAccuracy: judgeAccuracy(judge, data.test),
+  const meta = await saveJudge(file, judge, {
+    testAccuracy: await judgeAccuracy(judge, data.test),
     trainSeconds,
     backend: tf.getBackend(),
   });

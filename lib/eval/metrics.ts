@@ -16,7 +16,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import * as tf from "@tensorflow/tfjs";
-import { readTidy } from "../backend/read_tidy.ts";
+import { readTidyAsync } from "../backend/read_tidy.ts";
 
 /** A Gaussian fitted to feature rows: mean and covariance (float64). */
 export interface Gaussian {
@@ -183,13 +183,13 @@ export function classCoverage(probs: ArrayLike<number>, classes = 10): ClassCove
  * row `j`, clamped at 0), computed as |q|^2 + |r|^2 - 2 q.r with backend matrix products,
  * `blockRows` queries at a time.
  */
-export function forEachDistanceBlock(
+export async function forEachDistanceBlock(
   queries: Float32Array,
   reference: Float32Array,
   dim: number,
   visit: (rowStart: number, rows: number, d2: Float32Array) => void,
   blockRows = 512,
-): void {
+): Promise<void> {
   const n = checkRows(queries, dim, "distances (queries)");
   const m = checkRows(reference, dim, "distances (reference)");
   // The reference goes in transposed once, [dim, m], so each block is a plain q @ refT: wasm's
@@ -201,7 +201,7 @@ export function forEachDistanceBlock(
   try {
     for (let start = 0; start < n; start += blockRows) {
       const rows = Math.min(blockRows, n - start);
-      const d2 = readTidy(() => {
+      const d2 = await readTidyAsync(() => {
         const q = tf.tensor2d(queries.subarray(start * dim, (start + rows) * dim), [rows, dim]);
         const qNorms = tf.sum(tf.square(q), 1, true);
         const dots = tf.matMul(q, refT);
@@ -216,14 +216,14 @@ export function forEachDistanceBlock(
 }
 
 /** Distance from each row of `queries` to its nearest row of `reference`. */
-export function nearestDistances(
+export async function nearestDistances(
   queries: Float32Array,
   reference: Float32Array,
   dim: number,
-): Float32Array {
+): Promise<Float32Array> {
   const m = reference.length / dim;
   const out = new Float32Array(queries.length / dim);
-  forEachDistanceBlock(queries, reference, dim, (start, rows, d2) => {
+  await forEachDistanceBlock(queries, reference, dim, (start, rows, d2) => {
     for (let r = 0; r < rows; r++) {
       let best = Infinity;
       const base = r * m;
@@ -239,12 +239,16 @@ export function nearestDistances(
  * counts as its own nearest, as in the reference implementation, which takes the (k+1)-th
  * smallest distance).
  */
-export function kthNeighbourRadii(features: Float32Array, dim: number, k: number): Float32Array {
+export async function kthNeighbourRadii(
+  features: Float32Array,
+  dim: number,
+  k: number,
+): Promise<Float32Array> {
   const n = features.length / dim;
   if (n <= k) throw new Error(`kthNeighbourRadii: needs more than k = ${k} rows, got ${n}`);
   const radii = new Float32Array(n);
   const best = new Float64Array(k + 1);
-  forEachDistanceBlock(features, features, dim, (start, rows, d2) => {
+  await forEachDistanceBlock(features, features, dim, (start, rows, d2) => {
     for (let r = 0; r < rows; r++) {
       best.fill(Infinity);
       const base = r * n;
@@ -276,19 +280,20 @@ export interface PrecisionRecall {
  * generated one. The paper's k = 3 is the default. `realRadii`, when given, are
  * `kthNeighbourRadii(real, dim, k)` computed before (a fixed real set is scored against often).
  */
-export function precisionRecall(
+export async function precisionRecall(
   real: Float32Array,
   fake: Float32Array,
   dim: number,
   k = 3,
-  realRadii: Float32Array = kthNeighbourRadii(real, dim, k),
-): PrecisionRecall {
+  realRadii?: Float32Array,
+): Promise<PrecisionRecall> {
   const nReal = checkRows(real, dim, "precisionRecall (real)");
   const nFake = checkRows(fake, dim, "precisionRecall (fake)");
-  const fakeRadii = kthNeighbourRadii(fake, dim, k);
+  realRadii ??= await kthNeighbourRadii(real, dim, k);
+  const fakeRadii = await kthNeighbourRadii(fake, dim, k);
   let inReal = 0;
   const realCovered = new Uint8Array(nReal);
-  forEachDistanceBlock(fake, real, dim, (start, rows, d2) => {
+  await forEachDistanceBlock(fake, real, dim, (start, rows, d2) => {
     for (let r = 0; r < rows; r++) {
       const radius = fakeRadii[start + r];
       const base = r * nReal;

@@ -93,7 +93,7 @@ function median(values: Float32Array): number {
 }
 
 /** Distance from each image to its nearest training image, over the training set in chunks. */
-function nearestTrainDistances(images: Float32Array, train: Split): Float32Array {
+async function nearestTrainDistances(images: Float32Array, train: Split): Promise<Float32Array> {
   const best = new Float32Array(images.length / 784).fill(Infinity);
   const chunk = 10_000;
   for (let start = 0; start < train.count; start += chunk) {
@@ -101,7 +101,7 @@ function nearestTrainDistances(images: Float32Array, train: Split): Float32Array
     const ref = new Float32Array(count * 784);
     const src = train.images.subarray(start * 784, (start + count) * 784);
     for (let i = 0; i < ref.length; i++) ref[i] = src[i] / 255;
-    const d = nearestDistances(images, ref, 784);
+    const d = await nearestDistances(images, ref, 784);
     for (let i = 0; i < d.length; i++) if (d[i] < best[i]) best[i] = d[i];
   }
   return best;
@@ -118,14 +118,19 @@ export class QualityJudge {
   #testToTrain?: Float32Array;
   #testRadii?: Float32Array;
 
-  /** Runs the judge over the test split once. */
-  constructor(
+  /**
+   * Runs the judge over the test split once (see {@link QualityJudge.create}).
+   *
+   * @param test the judge's outputs on the test split.
+   */
+  private constructor(
     readonly judge: Judge,
     readonly meta: JudgeMeta,
     readonly data: FashionMnist,
-    readonly config: QualityConfig = defaultQualityConfig(),
+    readonly config: QualityConfig,
+    test: JudgeOutputs,
   ) {
-    this.#test = judge.outputs(splitImages(data.test));
+    this.#test = test;
     this.#testGaussian = fitGaussian(this.#test.features, this.#test.featureDim);
     let correct = 0;
     for (let i = 0; i < this.#test.n; i++) {
@@ -134,19 +139,30 @@ export class QualityJudge {
     this.#accuracy = correct / this.#test.n;
   }
 
+  /** The judge, ready to score: it has read the test split once. */
+  static async create(
+    judge: Judge,
+    meta: JudgeMeta,
+    data: FashionMnist,
+    config: QualityConfig = defaultQualityConfig(),
+  ): Promise<QualityJudge> {
+    const test = await judge.outputs(splitImages(data.test));
+    return new QualityJudge(judge, meta, data, config, test);
+  }
+
   /** The judge's accuracy on the test split. */
   get accuracy(): number {
     return this.#accuracy;
   }
 
   /** FID alone of `images` (`[n, 28, 28]` in [0, 1], flat): the cheap score for training curves. */
-  fid(images: Float32Array): number {
-    const out = this.judge.outputs(images);
+  async fid(images: Float32Array): Promise<number> {
+    const out = await this.judge.outputs(images);
     return frechetDistance(fitGaussian(out.features, out.featureDim), this.#testGaussian);
   }
 
   /** Every score of `images` (`[n, 28, 28]` in [0, 1], flat; n >= k + 1). */
-  score(images: Float32Array): QualityScores {
+  score(images: Float32Array): Promise<QualityScores> {
     return this.#score(images, true);
   }
 
@@ -154,7 +170,7 @@ export class QualityJudge {
    * The floor: the scores of `n` training images (a seeded choice) against the test split, the
    * best a generator of this dataset can expect.
    */
-  realFloor(n = 10_000): QualityScores {
+  realFloor(n = 10_000): Promise<QualityScores> {
     const train = this.data.train;
     const order = new Rng(deriveSeed(this.config.seed, "real-floor")).permutation(train.count);
     const count = Math.min(n, train.count);
@@ -166,13 +182,13 @@ export class QualityJudge {
     return this.#score(images, false);
   }
 
-  #score(images: Float32Array, memorisation: boolean): QualityScores {
-    const out = this.judge.outputs(images);
+  async #score(images: Float32Array, memorisation: boolean): Promise<QualityScores> {
+    const out = await this.judge.outputs(images);
     const d = out.featureDim;
     const coverage = classCoverage(out.probs);
     // the test set's k-NN radii are the same for every scored set: computed once
-    this.#testRadii ??= kthNeighbourRadii(this.#test.features, d, this.config.k);
-    const pr = precisionRecall(
+    this.#testRadii ??= await kthNeighbourRadii(this.#test.features, d, this.config.k);
+    const pr = await precisionRecall(
       this.#test.features,
       out.features,
       d,
@@ -190,19 +206,19 @@ export class QualityJudge {
       minClass: coverage.minClass,
       classShares: coverage.shares,
       meanConfidence: coverage.meanConfidence,
-      memorisation: memorisation ? this.memorisation(images) : null,
+      memorisation: memorisation ? await this.memorisation(images) : null,
       judgeAccuracy: this.#accuracy,
       judgeSha256: this.meta.weightsSha256,
     };
   }
 
   /** The memorisation check of `images` (its first `config.memorisationSamples`). */
-  memorisation(images: Float32Array): Memorisation {
+  async memorisation(images: Float32Array): Promise<Memorisation> {
     const m = Math.min(this.config.memorisationSamples, images.length / 784);
-    const own = nearestTrainDistances(images.subarray(0, m * 784), this.data.train);
+    const own = await nearestTrainDistances(images.subarray(0, m * 784), this.data.train);
     if (!this.#testToTrain) {
       const t = Math.min(this.config.memorisationSamples, this.data.test.count);
-      this.#testToTrain = nearestTrainDistances(
+      this.#testToTrain = await nearestTrainDistances(
         splitImages(this.data.test, t),
         this.data.train,
       );

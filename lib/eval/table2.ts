@@ -38,13 +38,13 @@ export type FinalScores = Pick<
  * Measures one run for table 2: scores `samples` images from its final generator (noise seed
  * `seed`) with `judge`, and gathers its history, training FIDs and timing.
  */
-export function measureRun(
+export async function measureRun(
   name: string,
   run: RunDir,
   judge: QualityJudge,
   samples: number,
   seed = 0,
-): ModelMeasurements & { final: QualityScores } {
+): Promise<ModelMeasurements & { final: QualityScores }> {
   const generator = run.loadGenerator();
   try {
     return {
@@ -53,7 +53,7 @@ export function measureRun(
       history: run.history(),
       quality: run.quality(),
       sPerStep: run.stats()?.sPerStep ?? null,
-      final: judge.score(generator.sample(samples, { seed })),
+      final: await judge.score(await generator.sample(samples, { seed })),
     };
   } finally {
     generator.dispose();

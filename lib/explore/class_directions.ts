@@ -38,8 +38,12 @@ function noise(rng: Rng, n: number, zDim: number): Float32Array {
 }
 
 /** Classifies the images of the latent rows `z` with the judge: class and confidence per row. */
-function judged(generator: Generator, judge: Judge, z: Float32Array): { cls: number; p: number }[] {
-  const { probs, n } = judge.outputs(generator.fromLatents(z));
+async function judged(
+  generator: Generator,
+  judge: Judge,
+  z: Float32Array,
+): Promise<{ cls: number; p: number }[]> {
+  const { probs, n } = await judge.outputs(await generator.fromLatents(z));
   return Array.from({ length: n }, (_, i) => {
     const cls = argMax(probs, i * 10, 10);
     return { cls, p: probs[i * 10 + cls] };
@@ -52,11 +56,11 @@ function judged(generator: Generator, judge: Judge, z: Float32Array): { cls: num
  *
  * @throws for a conditional generator (its class is an input, not a direction).
  */
-export function classLatents(
+export async function classLatents(
   generator: Generator,
   judge: Judge,
   options: ClassLatentsOptions = {},
-): ClassLatents {
+): Promise<ClassLatents> {
   if (generator.conditional) {
     throw new Error(
       `${generator.config.kind} takes its class as an input: it has no class directions`,
@@ -69,7 +73,7 @@ export function classLatents(
   const rng = new Rng(seed);
   for (let start = 0; start < samples; start += 500) {
     const z = noise(rng, Math.min(500, samples - start), zDim);
-    judged(generator, judge, z).forEach(({ cls, p }, i) => {
+    (await judged(generator, judge, z)).forEach(({ cls, p }, i) => {
       if (p < minConfidence) return;
       counts[cls]++;
       for (let d = 0; d < zDim; d++) sums[cls][d] += z[i * zDim + d];
@@ -125,12 +129,12 @@ export interface EditSuccessOptions {
  * the `from` -> `to` direction at every strength, and reports the judge's reading of the
  * edited images.
  */
-export function editSuccess(
+export async function editSuccess(
   generator: Generator,
   judge: Judge,
   latents: ClassLatents,
   options: EditSuccessOptions,
-): EditResult[] {
+): Promise<EditResult[]> {
   const { from, to, strengths = [0, 0.5, 1, 1.5, 2], samples = 200, seed = 1 } = options;
   const zDim = generator.config.zDim, direction = classDirection(latents, from, to);
   const rng = new Rng(seed);
@@ -138,19 +142,21 @@ export function editSuccess(
   for (let tries = 0; chosen.length < samples * zDim; tries++) {
     if (tries > 200) throw new Error(`fewer than ${samples} confident samples of class ${from}`);
     const z = noise(rng, 500, zDim);
-    judged(generator, judge, z).forEach(({ cls, p }, i) => {
+    (await judged(generator, judge, z)).forEach(({ cls, p }, i) => {
       if (cls === from && p >= 0.9 && chosen.length < samples * zDim) {
         chosen.push(...z.subarray(i * zDim, (i + 1) * zDim));
       }
     });
   }
   const base = Float32Array.from(chosen);
-  return strengths.map((strength) => {
-    const read = judged(generator, judge, editLatents(base, direction, strength));
-    return {
+  const results: EditResult[] = [];
+  for (const strength of strengths) {
+    const read = await judged(generator, judge, editLatents(base, direction, strength));
+    results.push({
       strength,
       toShare: read.filter((r) => r.cls === to).length / read.length,
       fromShare: read.filter((r) => r.cls === from).length / read.length,
-    };
-  });
+    });
+  }
+  return results;
 }

@@ -29,14 +29,14 @@ export interface ExplorerHandle {
   model(): ModelInfo;
   /** The latent vector drawn now (edits applied). */
   z(): number[];
-  /** The image drawn now: 784 values in [0, 1]. */
-  pixels(): number[];
+  /** The image drawn once the drawing under way is done: 784 values in [0, 1]. */
+  pixels(): Promise<number[]>;
   /** Draws the noise of seed `seed` (as `deno task sample --seed`), sliders reset. */
-  setSeed(seed: number): void;
+  setSeed(seed: number): Promise<void>;
   /** Sets latent dimension `dim` to `value` (adding its slider). */
-  setDim(dim: number, value: number): void;
+  setDim(dim: number, value: number): Promise<void>;
   /** A conditional model draws class `c`. */
-  setClass(c: number): void;
+  setClass(c: number): Promise<void>;
   /** The judge's reading of the image drawn now. */
   judge(): Promise<JudgeReading>;
 }
@@ -118,10 +118,20 @@ async function main(): Promise<void> {
   const classes = (n: number) =>
     generator.conditional ? new Int32Array(n).fill(state.classOf) : undefined;
   let pixels: Float32Array = new Float32Array(784);
-  const draw = () => {
-    pixels = generator.fromLatents(z(), { classes: classes(1) });
-    drawImages($("main"), pixels, SCALE);
-    void readJudge();
+  // one drawing at a time; changes made meanwhile are drawn once it is done
+  let drawing: Promise<void> | null = null, stale = false;
+  const draw = (): Promise<void> => {
+    stale = true;
+    drawing ??= (async () => {
+      while (stale) {
+        stale = false;
+        pixels = await generator.fromLatents(z(), { classes: classes(1) });
+        drawImages($("main"), pixels, SCALE);
+      }
+      drawing = null;
+      void readJudge();
+    })();
+    return drawing;
   };
   let judging = 0;
   const readJudge = async () => {
@@ -173,7 +183,7 @@ async function main(): Promise<void> {
     ($("seed") as HTMLInputElement).value = String(seed);
     state.base = new Rng(seed).fillNormal(new Float32Array(zDim)); // as `sample --seed` draws
     resetSliders();
-    draw();
+    return draw();
   };
   const setDim = (dim: number, value: number) => {
     if (!(Number.isInteger(dim) && dim >= 0 && dim < zDim)) throw new Error(`no dimension ${dim}`);
@@ -181,6 +191,7 @@ async function main(): Promise<void> {
     const input = $(`dim-${dim}`) as HTMLInputElement;
     input.value = String(value);
     input.dispatchEvent(new Event("input"));
+    return draw();
   };
   info.sliderDims.forEach(addSlider);
   $("seed").addEventListener(
@@ -202,7 +213,7 @@ async function main(): Promise<void> {
   const setClass = (c: number) => {
     state.classOf = c;
     classSelect.value = String(c);
-    draw();
+    return draw();
   };
   classSelect.addEventListener("change", () => setClass(Number(classSelect.value)));
 
@@ -211,16 +222,16 @@ async function main(): Promise<void> {
   let pointA = new Rng(0).fillNormal(new Float32Array(zDim));
   let pointB = new Rng(1).fillNormal(new Float32Array(zDim));
   const path = () => (($("interp-mode") as HTMLSelectElement).value === "spherical" ? slerp : lerp);
-  const drawStrip = () => {
+  const drawStrip = async () => {
     const frames = path()(pointA, pointB, 10);
-    drawImages($("strip"), generator.fromLatents(frames, { classes: classes(10) }), 2);
+    drawImages($("strip"), await generator.fromLatents(frames, { classes: classes(10) }), 2);
   };
   $("set-a").addEventListener("click", () => ((pointA = z()), drawStrip()));
   $("set-b").addEventListener("click", () => ((pointB = z()), drawStrip()));
   $("interp-mode").addEventListener("change", drawStrip);
   $("play").addEventListener("click", async () => {
     const frames = path()(pointA, pointB, 30);
-    const images = generator.fromLatents(frames, { classes: classes(30) });
+    const images = await generator.fromLatents(frames, { classes: classes(30) });
     for (const i of [...Array(30).keys(), ...[...Array(30).keys()].reverse()]) {
       drawImages($("main"), images.subarray(i * 784, (i + 1) * 784), SCALE);
       await new Promise((r) => setTimeout(r, 50));
@@ -229,13 +240,13 @@ async function main(): Promise<void> {
   });
 
   // a whole sweep of one dimension
-  const drawGrid = () => {
+  const drawGrid = async () => {
     const dim = Number(($("grid-dim") as HTMLInputElement).value);
     if (!(Number.isInteger(dim) && dim >= 0 && dim < zDim)) return;
     const values = linspace(-3, 3, 9);
     drawImages(
       $("grid"),
-      generator.fromLatents(sweepDimension(z(), dim, values), { classes: classes(9) }),
+      await generator.fromLatents(sweepDimension(z(), dim, values), { classes: classes(9) }),
       2,
     );
   };
@@ -255,7 +266,7 @@ async function main(): Promise<void> {
     const t = tests[Number(testSelect.value)], target = testPixels(t);
     $("projection").textContent = "projecting…";
     await new Promise((r) => setTimeout(r, 0));
-    const p = projectImage(generator, target, { steps: 200, classOf: state.classOf });
+    const p = await projectImage(generator, target, { steps: 200, classOf: state.classOf });
     $("reconstruction").hidden = false;
     drawImages($("reconstruction"), p.image, 4);
     $("projection").textContent = `pixel error ${p.mse.toFixed(4)}; the nearest training image ` +
@@ -291,17 +302,23 @@ async function main(): Promise<void> {
     });
   }
 
-  setSeed(0);
-  drawStrip();
-  drawGrid();
+  await setSeed(0);
+  await drawStrip();
+  await drawGrid();
   handle.backend = () => backend;
   handle.model = () => info;
   handle.z = () => Array.from(z());
-  handle.pixels = () => Array.from(pixels);
+  handle.pixels = async () => {
+    await drawing;
+    return Array.from(pixels);
+  };
   handle.setSeed = setSeed;
   handle.setDim = setDim;
   handle.setClass = setClass;
-  handle.judge = judge;
+  handle.judge = async () => {
+    await drawing;
+    return judge();
+  };
 }
 
 const notReady = () => {

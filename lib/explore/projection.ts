@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { readTidyAsync } from "../backend/read_tidy.ts";
 import type { Generator } from "../models/generator.ts";
 import { Rng } from "../random.ts";
 
@@ -56,11 +57,11 @@ export function meanSquaredError(a: ArrayLike<number>, b: ArrayLike<number>): nu
  * Projects `target` (784 values in [0, 1]) into `generator`'s latent space (see the module
  * documentation). Leaves no tensors behind.
  */
-export function projectImage(
+export async function projectImage(
   generator: Generator,
   target: Float32Array,
   options: ProjectionOptions = {},
-): Projection {
+): Promise<Projection> {
   const { steps = 300, learningRate = 0.05, starts = 4, seed = 0, priorWeight = 0.01 } = options;
   if (target.length !== 784) {
     throw new Error(`projectImage: the target has ${target.length} values, not 784`);
@@ -98,15 +99,17 @@ export function projectImage(
         );
         return kept!;
       });
-      const errors = pixel.dataSync();
+      const errors = await pixel.data();
       pixel.dispose();
       history.push(Math.min(...errors));
       options.onStep?.(step, history[step - 1]);
     }
-    const errors = tf.tidy(() => losses().pixel.dataSync());
+    const errors = await readTidyAsync(() => losses().pixel);
     const best = errors.indexOf(Math.min(...errors));
-    const bestZ = (z.dataSync() as Float32Array).slice(best * zDim, (best + 1) * zDim);
-    const image = generator.fromLatents(bestZ, { classes: classes?.subarray(best, best + 1) });
+    const bestZ = (await z.data() as Float32Array).slice(best * zDim, (best + 1) * zDim);
+    const image = await generator.fromLatents(bestZ, {
+      classes: classes?.subarray(best, best + 1),
+    });
     return { z: bestZ, image, mse: meanSquaredError(image, target), history };
   } finally {
     tf.dispose([z, goal, ...(labels ? [labels] : [])]);

@@ -132,7 +132,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
   const { generator, judge, data } = options;
   const bundle = options.bundle ?? await bundleClient();
   const page = fs.readFileSync(path.join(HERE, "page.html"));
-  const weights = Buffer.concat(generator.encode(sha256Hex));
+  const weights = Buffer.concat(await generator.encode(sha256Hex));
   const info: ModelInfo = {
     label: options.label,
     source: options.source,
@@ -165,14 +165,12 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         };
       });
     });
-  let directions: DirectionsInfo | undefined;
-  const classDirections = () => {
-    if (!directions) {
-      const latents = classLatents(generator, judge, { samples: 5000 });
-      directions = { means: latents.means.map((m) => Array.from(m)), counts: latents.counts };
-    }
-    return directions;
-  };
+  let directions: Promise<DirectionsInfo> | undefined;
+  const classDirections = () =>
+    directions ??= classLatents(generator, judge, { samples: 5000 }).then((latents) => ({
+      means: latents.means.map((m) => Array.from(m)),
+      counts: latents.counts,
+    }));
   const readJudge = async (req: Request): Promise<Response> => {
     const body = await req.json().catch(() => null) as { pixels?: unknown } | null;
     const pixels = body?.pixels;
@@ -181,7 +179,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     ) {
       return new Response('expected {"pixels": [784 numbers in 0..1]}', { status: 400 });
     }
-    const { probs } = judge.outputs(Float32Array.from(pixels));
+    const { probs } = await judge.outputs(Float32Array.from(pixels));
     const classIndex = argMax(probs, 0, 10);
     const reading: JudgeReading = {
       classIndex,
@@ -211,7 +209,7 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
       case "/api/test-images":
         return json(testImages());
       case "/api/directions":
-        return generator.conditional ? notFound() : json(classDirections());
+        return generator.conditional ? notFound() : classDirections().then(json);
     }
     const wasm = /^\/tfjs-wasm\/([\w.-]+)$/.exec(pathname)?.[1];
     if (wasm && WASM_FILES.includes(wasm)) {

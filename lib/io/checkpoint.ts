@@ -12,6 +12,7 @@ import {
   type Checkpoint,
   decodeCheckpoint,
   encodeCheckpoint,
+  readTensors,
   type SaveCheckpointOptions,
 } from "./checkpoint_format.ts";
 
@@ -21,13 +22,14 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Writes `tensors` (read from the backend) and `meta` to `file`, atomically. */
-export function saveCheckpoint<M>(
+export async function saveCheckpoint<M>(
   file: string,
   meta: M,
   tensors: Map<string, tf.Tensor>,
   options: SaveCheckpointOptions = {},
-): void {
-  writeFileAtomic(file, encodeCheckpoint(meta, tensors, sha256Hex, options));
+): Promise<void> {
+  const stored = await readTensors(tensors);
+  writeFileAtomic(file, encodeCheckpoint(meta, stored, sha256Hex, options));
 }
 
 /**

@@ -57,28 +57,43 @@ export interface SaveCheckpointOptions {
 export type Sha256 = (bytes: Uint8Array) => string;
 
 /**
- * `tensors` (read from the backend) and `meta` as the chunks of a checkpoint file, in order;
- * `sha256` digests the payload for the header.
+ * The values of `tensors`, read from the backend (all at once, asynchronously: any backend),
+ * by name.
+ *
+ * @throws naming a tensor that is not float32.
+ */
+export async function readTensors(
+  tensors: Map<string, tf.Tensor>,
+): Promise<Map<string, StoredTensor>> {
+  for (const [name, t] of tensors) {
+    if (t.dtype !== "float32") {
+      throw new Error(`checkpoint: tensor ${name} is ${t.dtype}, expected float32`);
+    }
+  }
+  const values = await Promise.all([...tensors.values()].map((t) => t.data()));
+  return new Map(
+    [...tensors].map(([name, t], i) => [name, { shape: t.shape, data: values[i] as Float32Array }]),
+  );
+}
+
+/**
+ * `tensors` and `meta` as the chunks of a checkpoint file, in order; `sha256` digests the
+ * payload for the header.
  */
 export function encodeCheckpoint<M>(
   meta: M,
-  tensors: Map<string, tf.Tensor>,
+  tensors: Map<string, StoredTensor>,
   sha256: Sha256,
   options: SaveCheckpointOptions = {},
 ): Uint8Array[] {
   const table: Header<M>["tensors"] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (t.dtype !== "float32") {
-      throw new Error(`checkpoint: tensor ${name} is ${t.dtype}, expected float32`);
-    }
-    table.push({ name, shape: t.shape, offset, length: t.size });
-    offset += t.size;
+    table.push({ name, shape: t.shape, offset, length: t.data.length });
+    offset += t.data.length;
   }
   const payload = options.float16 ? new Float16Array(offset) : new Float32Array(offset);
-  for (const entry of table) {
-    payload.set(tensors.get(entry.name)!.dataSync() as Float32Array, entry.offset);
-  }
+  for (const entry of table) payload.set(tensors.get(entry.name)!.data, entry.offset);
   const payloadBytes = new Uint8Array(payload.buffer);
   const header: Header<M> = {
     meta,

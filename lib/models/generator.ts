@@ -13,11 +13,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { readTidy } from "../backend/read_tidy.ts";
+import { readTidyAsync } from "../backend/read_tidy.ts";
 import {
   assignStored,
   type Checkpoint,
   encodeCheckpoint,
+  readTensors,
   type SaveCheckpointOptions,
   type Sha256,
 } from "../io/checkpoint_format.ts";
@@ -135,13 +136,13 @@ export class Generator {
    * G (and its EMA copy) with the model config and step as the chunks of a generator file;
    * float16 when `options.float16` (half the size, for shipped models).
    */
-  encode(sha256: Sha256, options: SaveCheckpointOptions = {}): Uint8Array[] {
+  async encode(sha256: Sha256, options: SaveCheckpointOptions = {}): Promise<Uint8Array[]> {
     const meta: GeneratorMeta = {
       format: "fashion-gan generator",
       model: this.config,
       step: this.step,
     };
-    return encodeCheckpoint(meta, this.stateTensors(), sha256, options);
+    return encodeCheckpoint(meta, await readTensors(this.stateTensors()), sha256, options);
   }
 
   /** Every variable of G and the EMA copy, by checkpoint name (not copies). */
@@ -199,7 +200,7 @@ export class Generator {
    * @throws {OptionError} naming `classOf` when it is given to an unconditional generator or is
    * not a class.
    */
-  sample(n: number, options: SampleOptions = {}): Float32Array {
+  async sample(n: number, options: SampleOptions = {}): Promise<Float32Array> {
     const { seed = 0, classOf, batchSize = 256 } = options;
     const k = this.config.classes;
     if (
@@ -220,7 +221,8 @@ export class Generator {
     for (let start = 0; start < n; start += batchSize) {
       const b = Math.min(batchSize, n - start);
       const z = rng.fillNormal(new Float32Array(b * zDim));
-      out.set(this.fromLatents(z, { classes: classes?.subarray(start, start + b) }), start * 784);
+      const images = await this.fromLatents(z, { classes: classes?.subarray(start, start + b) });
+      out.set(images, start * 784);
     }
     return out;
   }
@@ -230,12 +232,15 @@ export class Generator {
    * `[n, zDim]`, or `n * zDim` values row after row); a conditional G draws `classes[i]` for
    * row i.
    */
-  fromLatents(z: Float32Array | tf.Tensor2D, options: GenerateOptions = {}): Float32Array {
+  async fromLatents(
+    z: Float32Array | tf.Tensor2D,
+    options: GenerateOptions = {},
+  ): Promise<Float32Array> {
     const zDim = this.config.zDim;
     if (z instanceof Float32Array && z.length % zDim !== 0) {
       throw new Error(`fromLatents: ${z.length} values are not rows of ${zDim}`);
     }
-    return readTidy(() => {
+    return await readTidyAsync(() => {
       const latents = z instanceof Float32Array ? tf.tensor2d(z, [z.length / zDim, zDim]) : z;
       return tf.div(tf.add(this.generate(latents, options), 1), 2); // [-1, 1] -> [0, 1]
     });

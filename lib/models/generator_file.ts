@@ -21,10 +21,10 @@ export function loadGenerator(file: string): Generator {
 }
 
 /** Writes `generator` to `file`, atomically (float16 with `options.float16`). */
-export function saveGenerator(
+export async function saveGenerator(
   file: string,
   generator: Generator,
   options: SaveCheckpointOptions = {},
-): void {
-  writeFileAtomic(file, generator.encode(sha256Hex, options));
+): Promise<void> {
+  writeFileAtomic(file, await generator.encode(sha256Hex, options));
 }

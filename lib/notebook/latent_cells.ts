@@ -45,13 +45,13 @@ function rows(paths: readonly Float32Array[]): Float32Array {
 }
 
 /** Fig 4.5: one row per base vector, dimension `dim` swept across {@link SWEEP_VALUES}. */
-export function dimensionSweepFigure(
+export async function dimensionSweepFigure(
   generator: Generator,
   bases: readonly Float32Array[],
   dim: number,
-): Uint8Array {
+): Promise<Uint8Array> {
   const z = rows(bases.map((b) => sweepDimension(b, dim, SWEEP_VALUES)));
-  return imageGridPng(generator.fromLatents(z), {
+  return imageGridPng(await generator.fromLatents(z), {
     columns: SWEEP_VALUES.length,
     columnLabels: SWEEP_VALUES.map((v) => v.toFixed(1)),
     rowLabels: bases.map((_, i) => `z${i + 1}`),
@@ -61,13 +61,13 @@ export function dimensionSweepFigure(
 }
 
 /** One base vector, one row per dimension of `dims`, each swept across {@link SWEEP_VALUES}. */
-export function dimensionsFigure(
+export async function dimensionsFigure(
   generator: Generator,
   base: Float32Array,
   dims: readonly number[],
-): Uint8Array {
+): Promise<Uint8Array> {
   const z = rows(dims.map((d) => sweepDimension(base, d, SWEEP_VALUES)));
-  return imageGridPng(generator.fromLatents(z), {
+  return imageGridPng(await generator.fromLatents(z), {
     columns: SWEEP_VALUES.length,
     columnLabels: SWEEP_VALUES.map((v) => v.toFixed(1)),
     rowLabels: dims.map((d) => `dim ${d}`),
@@ -77,13 +77,13 @@ export function dimensionsFigure(
 }
 
 /** From `a` to `b` in `steps` images: linearly (top row) and spherically (bottom row). */
-export function interpolationFigure(
+export async function interpolationFigure(
   generator: Generator,
   a: Float32Array,
   b: Float32Array,
   steps = 10,
-): Uint8Array {
-  return imageGridPng(generator.fromLatents(rows([lerp(a, b, steps), slerp(a, b, steps)])), {
+): Promise<Uint8Array> {
+  return imageGridPng(await generator.fromLatents(rows([lerp(a, b, steps), slerp(a, b, steps)])), {
     columns: steps,
     rowLabels: ["linear", "spherical"],
     title: "z1 -> z2",
@@ -92,17 +92,20 @@ export function interpolationFigure(
 }
 
 /** A random walk of `steps` points from `start`, N(0, stepSize²) per dimension per step. */
-export function randomWalkFigure(
+export async function randomWalkFigure(
   generator: Generator,
   start: Float32Array,
   options: { steps?: number; stepSize?: number; seed?: number } = {},
-): Uint8Array {
+): Promise<Uint8Array> {
   const { steps = 20, stepSize = 0.3, seed = 7 } = options;
-  return imageGridPng(generator.fromLatents(randomWalk(start, steps, stepSize, new Rng(seed))), {
-    columns: 10,
-    title: `Random walk (${steps} steps of ${stepSize})`,
-    range: [0, 1],
-  });
+  return imageGridPng(
+    await generator.fromLatents(randomWalk(start, steps, stepSize, new Rng(seed))),
+    {
+      columns: 10,
+      title: `Random walk (${steps} steps of ${stepSize})`,
+      range: [0, 1],
+    },
+  );
 }
 
 /** The projections {@link projectionsFigure} drew, one per test image. */
@@ -121,29 +124,29 @@ export interface ProjectionRow {
  * Projects the first test image of each of `classes` into `generator`'s latent space and draws
  * three rows: the test images, G's reconstructions, and the nearest training images.
  */
-export function projectionsFigure(
+export async function projectionsFigure(
   generator: Generator,
   data: FashionMnist,
   options: { classes?: readonly number[]; steps?: number } = {},
-): { png: Uint8Array; rows: ProjectionRow[] } {
+): Promise<{ png: Uint8Array; rows: ProjectionRow[] }> {
   const classes = options.classes ?? [0, 1, 3, 5, 7, 8, 9];
   const rows: ProjectionRow[] = [];
   const images = new Float32Array(3 * classes.length * 784);
-  classes.forEach((c, i) => {
+  for (const [i, c] of classes.entries()) {
     let index = 0;
     while (data.test.labels[index] !== c) index++;
     const target = Float32Array.from(
       data.test.images.subarray(index * 784, (index + 1) * 784),
       (v) => v / 255,
     );
-    const p = projectImage(generator, target, { steps: options.steps ?? 300 });
+    const p = await projectImage(generator, target, { steps: options.steps ?? 300 });
     const nearest = nearestImage(target, data.train.images, data.train.count);
     const near = data.train.images.subarray(nearest.index * 784, (nearest.index + 1) * 784);
     images.set(target, i * 784);
     images.set(p.image, (classes.length + i) * 784);
     images.set(Float32Array.from(near, (v) => v / 255), (2 * classes.length + i) * 784);
     rows.push({ index, className: data.classNames[c], mse: p.mse, nearestMse: nearest.mse });
-  });
+  }
   const png = imageGridPng(images, {
     columns: classes.length,
     rowLabels: ["test image", "G(z*)", "nearest train"],
@@ -166,20 +169,20 @@ export interface ClassEdit {
  * means over `samples` draws), measures how often each strength turns them into `to`, and
  * draws the first eight at every strength.
  */
-export function classEditFigure(
+export async function classEditFigure(
   generator: Generator,
   judge: Judge,
   options: { from: number; to: number; classNames: readonly string[]; samples?: number },
-): ClassEdit {
+): Promise<ClassEdit> {
   const strengths = [0, 0.5, 1, 1.5, 2, 3];
-  const latents = classLatents(generator, judge, { samples: options.samples ?? 5000 });
-  const results = editSuccess(generator, judge, latents, { ...options, strengths });
+  const latents = await classLatents(generator, judge, { samples: options.samples ?? 5000 });
+  const results = await editSuccess(generator, judge, latents, { ...options, strengths });
   const direction = classDirection(latents, options.from, options.to);
-  const base = randomLatentsOfClass(generator, judge, options.from, 8);
+  const base = await randomLatentsOfClass(generator, judge, options.from, 8);
   const rows = strengths.map((s) => editLatents(base, direction, s));
   const grid = new Float32Array(rows.length * base.length);
   rows.forEach((z, i) => grid.set(z, i * base.length));
-  const png = imageGridPng(generator.fromLatents(grid), {
+  const png = imageGridPng(await generator.fromLatents(grid), {
     columns: 8,
     rowLabels: strengths.map((s) => `s = ${s}`),
     title: `${options.classNames[options.from]} -> ${options.classNames[options.to]}`,
@@ -189,16 +192,16 @@ export function classEditFigure(
 }
 
 /** `count` latent vectors (flat) whose images the judge reads as `cls` with >= 0.9. */
-function randomLatentsOfClass(
+async function randomLatentsOfClass(
   generator: Generator,
   judge: Judge,
   cls: number,
   count: number,
-): Float32Array {
+): Promise<Float32Array> {
   const zDim = generator.config.zDim, rng = new Rng(99), out: number[] = [];
   while (out.length < count * zDim) {
     const z = rng.fillNormal(new Float32Array(200 * zDim));
-    const { probs } = judge.outputs(generator.fromLatents(z));
+    const { probs } = await judge.outputs(await generator.fromLatents(z));
     for (let i = 0; i < 200 && out.length < count * zDim; i++) {
       if (probs[i * 10 + cls] >= 0.9) out.push(...z.subarray(i * zDim, (i + 1) * zDim));
     }
@@ -213,7 +216,7 @@ function randomLatentsOfClass(
  */
 export async function showProjections(nb: NotebookContext, generator: Generator): Promise<void> {
   const smoke = nb.profile === "smoke";
-  const { png, rows } = projectionsFigure(generator, nb.data, {
+  const { png, rows } = await projectionsFigure(generator, nb.data, {
     classes: smoke ? [1, 7] : [0, 1, 3, 5, 7, 8],
     steps: smoke ? 20 : 200,
   });
@@ -247,7 +250,7 @@ export async function showClassEdit(
   const judge = (await nb.quality()).judge;
   let edit: ClassEdit;
   try {
-    edit = classEditFigure(generator, judge, { from, to, classNames: nb.data.classNames });
+    edit = await classEditFigure(generator, judge, { from, to, classNames: nb.data.classNames });
   } catch (err) {
     if (!/confident samples/.test((err as Error).message)) throw err;
     console.log(`no class edit: ${(err as Error).message} (the generator is too little trained)`);

@@ -14,6 +14,7 @@ import {
   defaultTable2Options,
   fidCurveSvg,
   measureRun,
+  type ModelMeasurements,
   table2,
   table2Display,
 } from "../eval/table2.ts";
@@ -67,21 +68,24 @@ export function lastSamplesFigure(runs: readonly RunDir[], perRow = 10): Uint8Ar
 export async function showTable2(nb: NotebookContext, runs: readonly RunDir[]): Promise<void> {
   const judge = await nb.quality();
   const samples = profileFinalSamples(nb.profile);
-  // a shipped model's scores were measured on 10,000 samples when it was exported
-  const measured = runs.map((run) => {
+  const measured: ModelMeasurements[] = [];
+  for (const run of runs) {
+    // a shipped model's scores were measured on 10,000 samples when it was exported
     const scores = manifestOf(run)?.scores;
-    return scores?.samples === samples
-      ? {
-        name: label(run),
-        kind: run.config().model.kind,
-        history: run.history(),
-        quality: run.quality(),
-        sPerStep: run.stats()?.sPerStep ?? null,
-        final: scores,
-      }
-      : measureRun(label(run), run, judge, samples);
-  });
-  const floor = judge.realFloor(samples);
+    measured.push(
+      scores?.samples === samples
+        ? {
+          name: label(run),
+          kind: run.config().model.kind,
+          history: run.history(),
+          quality: run.quality(),
+          sPerStep: run.stats()?.sPerStep ?? null,
+          final: scores,
+        }
+        : await measureRun(label(run), run, judge, samples),
+    );
+  }
+  const floor = await judge.realFloor(samples);
   const options = defaultTable2Options();
   console.log(`${samples} samples per model; convergence threshold FID < ${options.fidThreshold}`);
   const rows = table2(measured, options);
@@ -98,7 +102,7 @@ export async function showTable2(nb: NotebookContext, runs: readonly RunDir[]): 
   // the training curves were scored on fewer samples (FID is biased upwards at small n): their
   // floor is real images at that n
   const curveSamples = measured.find((m) => m.quality.length)?.quality[0].samples ?? samples;
-  const curveFloor = curveSamples === samples ? floor : judge.realFloor(curveSamples);
+  const curveFloor = curveSamples === samples ? floor : await judge.realFloor(curveSamples);
   await display({ svg: fidCurveSvg(measured, { floor: curveFloor.fid }) });
   if (runs.length > 1) await display({ png: lastSamplesFigure(runs) });
 }
@@ -112,7 +116,7 @@ export async function showConditional(nb: NotebookContext, run: RunDir): Promise
   try {
     const k = generator.config.classes;
     await display({
-      png: imageGridPng(generator.sample(10 * k), { // row r asks for class r
+      png: imageGridPng(await generator.sample(10 * k), { // row r asks for class r
         columns: 10,
         rowLabels: CLASS_NAMES.slice(0, k),
         title: `${generator.config.kind} after ${generator.step} steps: one class per row`,
@@ -121,7 +125,8 @@ export async function showConditional(nb: NotebookContext, run: RunDir): Promise
     });
     const asked = balancedClasses(1000, k);
     const judge = (await nb.quality()).judge;
-    const agreement = conditionalAccuracy(judge, generator.sample(1000, { seed: 1 }), asked);
+    const images = await generator.sample(1000, { seed: 1 });
+    const agreement = await conditionalAccuracy(judge, images, asked);
     nb.record("conditional", {
       name: label(run),
       steps: generator.step,

@@ -103,7 +103,7 @@ export async function notebookSetup(options: NotebookSetupOptions = {}): Promise
       console.log(
         `judge: ${ready.file}, test accuracy ${(100 * ready.meta.testAccuracy).toFixed(2)}%`,
       );
-      return new QualityJudge(ready.judge, ready.meta, data);
+      return QualityJudge.create(ready.judge, ready.meta, data);
     });
   return {
     profile,

@@ -8,11 +8,13 @@
  * on fresh noise. Both networks run in training mode throughout, as in the report. With the
  * report's BCE, D's targets are 0.9 (real) and 0.1 (fake) and G's is 1; `config.loss` picks
  * another objective. Every step returns plain numbers; no tensor outlives a step except the
- * models' and the optimisers' own variables.
+ * models' and the optimisers' own variables; each update reads its loss back once, before it
+ * is applied (so a non-finite loss applies nothing).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { readTidyAsync } from "../backend/read_tidy.ts";
 import { assignStored, type Checkpoint } from "../io/checkpoint_format.ts";
 import { EMA_PREFIX, G_PREFIX, Generator } from "../models/generator.ts";
 import type { ForwardContext } from "../models/layers.ts";
@@ -136,10 +138,10 @@ export class GanTrainer {
    * models need `realLabels` (class indices `[b]`); fake images get random classes. Returns
    * the fake batch's noise `z` (the caller disposes it).
    */
-  discriminatorStep(
+  async discriminatorStep(
     real: tf.Tensor4D,
     realLabels?: tf.Tensor1D,
-  ): { dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D } {
+  ): Promise<{ dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D }> {
     const b = real.shape[0], D = this.discriminator, loss = this.loss, config = this.config;
     if (this.generator.conditional && !realLabels) {
       throw new Error(
@@ -162,10 +164,12 @@ export class GanTrainer {
       return mix ? tf.add(dLoss, loss.penalty!(critic, real, fake, mix, config)) : dLoss;
     }, [...D.store.params.values()]) as { value: tf.Scalar; grads: tf.NamedTensorMap };
     tf.dispose([fake, mix, yReal, yFake].filter((t): t is tf.Tensor => t !== undefined));
-    const [dLoss, dReal, dFake] = readAndDispose(value, shown);
+    let dLoss = NaN, dReal = NaN, dFake = NaN;
     try {
+      [dLoss, dReal, dFake] = await readAndDispose(value, shown);
       this.#update(this.optD, D, grads, "D", dLoss);
     } catch (err) {
+      tf.dispose(grads);
       z.dispose();
       throw err;
     }
@@ -179,7 +183,7 @@ export class GanTrainer {
    * are); a conditional G draws random classes, which D then sees with the images. The EMA copy
    * then moves towards G.
    */
-  generatorStep(batchSize: number, z?: tf.Tensor2D): { gLoss: number } {
+  async generatorStep(batchSize: number, z?: tf.Tensor2D): Promise<{ gLoss: number }> {
     const G = this.generator.network, D = this.discriminator;
     const y = this.#randomLabels(batchSize);
     const noise = z ?? this.noise(batchSize);
@@ -189,7 +193,13 @@ export class GanTrainer {
     );
     if (!z) noise.dispose();
     y?.dispose();
-    const [gLoss] = readAndDispose(value);
+    let gLoss = NaN;
+    try {
+      [gLoss] = await readAndDispose(value);
+    } catch (err) {
+      tf.dispose(grads);
+      throw err;
+    }
     this.#update(this.optG, G, grads, "G", gLoss);
     this.#updateEma();
     return { gLoss };
@@ -227,18 +237,18 @@ export class GanTrainer {
    * `batchIndex % gEvery == 0`. Returns the step's record; the batch stays the caller's.
    * `labels` (class indices `[b]`) are needed by conditional models only.
    */
-  trainStep(
+  async trainStep(
     images: tf.Tensor4D,
     epoch: number,
     batchIndex: number,
     labels?: tf.Tensor1D,
-  ): StepRecord {
-    const d = this.discriminatorStep(images, labels);
+  ): Promise<StepRecord> {
+    const d = await this.discriminatorStep(images, labels);
     let gLoss: number | null = null;
     try {
       if (batchIndex % this.config.gEvery === 0) {
-        gLoss =
-          this.generatorStep(images.shape[0], this.config.reuseFakeForG ? d.z : undefined).gLoss;
+        const z = this.config.reuseFakeForG ? d.z : undefined;
+        gLoss = (await this.generatorStep(images.shape[0], z)).gLoss;
       }
     } finally {
       d.z.dispose();
@@ -311,12 +321,17 @@ export class GanTrainer {
   }
 }
 
-/** Reads a loss and optional stats in one download, then frees them. */
-function readAndDispose(loss: tf.Scalar, stats?: tf.Tensor): number[] {
-  const all = tf.tidy(
-    () => (stats ? tf.concat([tf.reshape(loss, [1]), stats]) : tf.reshape(loss, [1])),
-  );
-  const values = Array.from(all.dataSync());
-  tf.dispose([all, loss, ...(stats ? [stats] : [])]);
-  return values;
+/**
+ * Reads a loss and optional stats in one download (asynchronously: a GPU backend in Deno can
+ * only be read so), then frees them. This is the read of each D and each G update.
+ */
+async function readAndDispose(loss: tf.Scalar, stats?: tf.Tensor): Promise<number[]> {
+  try {
+    const values = await readTidyAsync(() =>
+      stats ? tf.concat([tf.reshape(loss, [1]), stats]) : tf.reshape(loss, [1])
+    );
+    return Array.from(values);
+  } finally {
+    tf.dispose([loss, ...(stats ? [stats] : [])]);
+  }
 }

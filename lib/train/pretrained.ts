@@ -134,7 +134,10 @@ function sha256(file: string): string {
  *
  * @throws naming the run when it has no checkpoint or no `run.json`.
  */
-export function exportPretrained(run: RunDir, options: ExportOptions): PretrainedManifest {
+export async function exportPretrained(
+  run: RunDir,
+  options: ExportOptions,
+): Promise<PretrainedManifest> {
   const stats = run.stats();
   if (!stats) throw new Error(`${run.dir}: no run.json; was it trained by this version?`);
   const out = new RunDir(path.join(options.root ?? PRETRAINED_DIR, options.name));
@@ -143,7 +146,7 @@ export function exportPretrained(run: RunDir, options: ExportOptions): Pretraine
   const generator = run.loadGenerator();
   try {
     fs.mkdirSync(out.dir, { recursive: true });
-    saveGenerator(out.paths.generator, generator, { float16 });
+    await saveGenerator(out.paths.generator, generator, { float16 });
   } finally {
     generator.dispose();
   }

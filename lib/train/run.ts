@@ -65,7 +65,7 @@ export interface RunCallbacks {
 /** Scores generated images during training (a `QualityJudge` is one). */
 export interface FidScorer {
   /** FID of images `[n, 28, 28]` in [0, 1], flat. */
-  fid(images: Float32Array): number;
+  fid(images: Float32Array): number | Promise<number>;
 }
 
 /** Options for {@link trainRun}. */
@@ -186,26 +186,26 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
     const t0 = performance.now();
     let interrupted = false;
 
-    const checkpoint = () => {
-      run.saveCheckpoint(trainer.meta(), trainer.stateTensors());
+    const checkpoint = async () => {
+      await run.saveCheckpoint(trainer.meta(), trainer.stateTensors());
       callbacks.onCheckpoint?.(paths.checkpoint, trainer.step);
     };
-    const score = () => {
+    const score = async () => {
       const t = performance.now();
       const seed = deriveSeed(config.seed, "eval-noise", trainer.step);
-      const images = trainer.generator.sample(config.evalSamples, { seed });
+      const images = await trainer.generator.sample(config.evalSamples, { seed });
       const record: QualityRecord = {
         step: trainer.step,
         epoch: trainer.step / stepsPerEpoch,
-        fid: options.scorer!.fid(images),
+        fid: await options.scorer!.fid(images),
         samples: config.evalSamples,
         seconds: (performance.now() - t) / 1000,
       };
       run.appendQuality(record);
       callbacks.onQuality?.(record);
     };
-    const snapshot = (at: SnapshotTime, label: string) => {
-      const images = trainer.generator.fromLatents(z, { mode: config.sampleMode });
+    const snapshot = async (at: SnapshotTime, label: string) => {
+      const images = await trainer.generator.fromLatents(z, { mode: config.sampleMode });
       const file = run.writeSnapshot(at, images, z.shape[0]);
       samples.push(file);
       callbacks.onSample?.(file, label);
@@ -227,7 +227,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       ) {
         let record: StepRecord;
         try {
-          record = trainer.trainStep(batch.images, epoch, batch.index, batch.labels);
+          record = await trainer.trainStep(batch.images, epoch, batch.index, batch.labels);
         } finally {
           batch.images.dispose();
           batch.labels.dispose();
@@ -251,14 +251,14 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         const stopping = midEpoch && (trainer.step >= totalSteps || interrupted);
         const stepGrid = config.sampleEverySteps > 0 &&
           trainer.step % config.sampleEverySteps === 0;
-        if (stopping || stepGrid) snapshot({ step: trainer.step }, `step ${trainer.step}`);
-        if (config.evalEverySteps > 0 && trainer.step % config.evalEverySteps === 0) score();
+        if (stopping || stepGrid) await snapshot({ step: trainer.step }, `step ${trainer.step}`);
+        if (config.evalEverySteps > 0 && trainer.step % config.evalEverySteps === 0) await score();
         if (stopping) {
-          checkpoint();
+          await checkpoint();
           break;
         }
         if (midEpoch && config.checkpointEvery > 0 && trainer.step % config.checkpointEvery === 0) {
-          checkpoint();
+          await checkpoint();
         }
         // let timers, signals and notebook display updates run between steps
         if (steps % 10 === 0) await new Promise((r) => setTimeout(r, 0));
@@ -266,12 +266,12 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       if (trainer.step % stepsPerEpoch === 0) {
         const stepScored = config.evalEverySteps > 0 &&
           trainer.step % config.evalEverySteps === 0;
-        if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && !stepScored) score();
-        checkpoint();
+        if (config.evalEvery > 0 && epoch % config.evalEvery === 0 && !stepScored) await score();
+        await checkpoint();
         if (
           epoch % config.sampleEvery === 0 || epoch === config.epochs || trainer.step >= totalSteps
         ) {
-          snapshot({ epoch }, `epoch ${epoch}`);
+          await snapshot({ epoch }, `epoch ${epoch}`);
         }
         callbacks.onEpochEnd?.({
           epoch,

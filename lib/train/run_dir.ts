@@ -293,8 +293,8 @@ export class RunDir {
   }
 
   /** Writes the trainer's state as the latest checkpoint. */
-  saveCheckpoint(meta: TrainerMeta, tensors: Map<string, tf.Tensor>): void {
-    saveCheckpoint(this.paths.checkpoint, meta, tensors);
+  saveCheckpoint(meta: TrainerMeta, tensors: Map<string, tf.Tensor>): Promise<void> {
+    return saveCheckpoint(this.paths.checkpoint, meta, tensors);
   }
 
   /**

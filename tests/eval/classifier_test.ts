@@ -28,11 +28,11 @@ const small = { ...defaultJudgeConfig(), channels: [4, 8] as [number, number], f
 
 Deno.test({
   name: "the judge maps images to 128-d features and class probabilities",
-  fn() {
+  async fn() {
     const judge = new Judge(defaultJudgeConfig());
     try {
       const images = new Float32Array(3 * 784).fill(0.5);
-      const out = judge.outputs(images, 2);
+      const out = await judge.outputs(images, 2);
       assert.equal(out.n, 3);
       assert.equal(out.features.length, 3 * 128);
       assert.equal(out.probs.length, 3 * 10);
@@ -41,7 +41,7 @@ Deno.test({
         assert.ok(Math.abs(sum - 1) < 1e-5);
       }
       assert.ok(out.features.every((v) => v >= 0), "features are post-ReLU");
-      assert.throws(() => judge.outputs(new Float32Array(700)), /not whole 28x28 images/);
+      await assert.rejects(() => judge.outputs(new Float32Array(700)), /not whole 28x28 images/);
     } finally {
       judge.dispose();
     }
@@ -71,34 +71,38 @@ Deno.test({
   },
 });
 
-Deno.test("a saved judge reloads with the same weights hash, and an altered one is refused", () => {
+Deno.test("a saved judge reloads with the same weights hash, and an altered one is refused", async () => {
   const file = path.join(tmp(), "judge.ckpt");
   const judge = new Judge(small);
-  const meta = saveJudge(file, judge, { testAccuracy: 0.5, trainSeconds: 1, backend: "wasm" });
-  assert.equal(meta.weightsSha256, weightsHash(judge));
-  const loaded = loadJudge(file);
-  assert.equal(weightsHash(loaded.judge), meta.weightsSha256);
+  const meta = await saveJudge(file, judge, {
+    testAccuracy: 0.5,
+    trainSeconds: 1,
+    backend: "wasm",
+  });
+  assert.equal(meta.weightsSha256, await weightsHash(judge));
+  const loaded = await loadJudge(file);
+  assert.equal(await weightsHash(loaded.judge), meta.weightsSha256);
   assert.deepEqual(loaded.meta, meta);
   loaded.judge.dispose();
 
   // a different judge's weights under the first one's record
   const other = new Judge({ ...small, seed: 1 });
   const file2 = path.join(tmp(), "judge.ckpt");
-  saveJudge(file2, other, { testAccuracy: 0.5, trainSeconds: 1, backend: "wasm" });
+  await saveJudge(file2, other, { testAccuracy: 0.5, trainSeconds: 1, backend: "wasm" });
   const bytes = fs.readFileSync(file2);
-  const at = new TextDecoder("latin1").decode(bytes).indexOf(weightsHash(other));
+  const at = new TextDecoder("latin1").decode(bytes).indexOf(await weightsHash(other));
   assert.ok(at > 0);
   bytes.set(new TextEncoder().encode(meta.weightsSha256), at);
   fs.writeFileSync(file2, bytes);
-  assert.throws(() => loadJudge(file2), /weights hash .* differs from the recorded/);
+  await assert.rejects(() => loadJudge(file2), /weights hash .* differs from the recorded/);
   judge.dispose();
   other.dispose();
 });
 
-Deno.test("a GAN checkpoint is not mistaken for a judge", () => {
+Deno.test("a GAN checkpoint is not mistaken for a judge", async () => {
   const file = path.join(tmp(), "x.ckpt");
   fs.writeFileSync(file, "FGANCKPT");
-  assert.throws(() => loadJudge(file), /x\.ckpt: not a valid checkpoint/);
+  await assert.rejects(() => loadJudge(file), /x\.ckpt: not a valid checkpoint/);
 });
 
 Deno.test({
@@ -122,7 +126,7 @@ Deno.test({
     });
     assert.equal(first.trained, true);
     assert.ok(fs.existsSync(file));
-    assert.equal(first.meta.testAccuracy, judgeAccuracy(first.judge, data.test));
+    assert.equal(first.meta.testAccuracy, await judgeAccuracy(first.judge, data.test));
     const second = await ensureJudge({
       file,
       data: () => Promise.reject(new Error("must not load data")),
@@ -138,10 +142,10 @@ Deno.test({
   name: "the shipped judge scores at least 92% on the 10,000 test images",
   ignore: !haveReal,
   async fn() {
-    const { judge, meta } = loadJudge(DEFAULT_JUDGE_FILE);
+    const { judge, meta } = await loadJudge(DEFAULT_JUDGE_FILE);
     try {
       const { test } = await loadFashionMnist({ download: false });
-      const accuracy = judgeAccuracy(judge, test);
+      const accuracy = await judgeAccuracy(judge, test);
       assert.ok(accuracy >= 0.92, `test accuracy ${accuracy}`);
       assert.ok(Math.abs(accuracy - meta.testAccuracy) < 1e-3, `recorded ${meta.testAccuracy}`);
       assert.equal(splitImages(test, 2).length, 2 * 784);
@@ -159,7 +163,7 @@ Deno.test("loading a missing judge file names it", async () => {
     })
   );
   assert.match(err.message, /no data here/);
-  assert.throws(
+  await assert.rejects(
     () => loadJudge("/nonexistent/judge.ckpt"),
     /\/nonexistent\/judge\.ckpt: cannot read/,
   );

@@ -21,16 +21,19 @@ Deno.test({
   async fn() {
     await initBackend({ backend: "wasm" });
     const { test } = await loadFashionMnist({ download: false });
-    const { judge } = loadJudge(DEFAULT_JUDGE_FILE);
+    const { judge } = await loadJudge(DEFAULT_JUDGE_FILE);
     const images = splitImages(test, 1000);
     const truth = test.labels.subarray(0, 1000);
-    const right = conditionalAccuracy(judge, images, truth);
+    const right = await conditionalAccuracy(judge, images, truth);
     assert.ok(right.accuracy > 0.9, `${right.accuracy}`);
     assert.equal(right.perClass.length, 10);
     // asking every image to be class (c + 1) % 10 makes almost all of them wrong
-    const wrong = conditionalAccuracy(judge, images, Array.from(truth, (c) => (c + 1) % 10));
+    const wrong = await conditionalAccuracy(judge, images, Array.from(truth, (c) => (c + 1) % 10));
     assert.ok(wrong.accuracy < 0.1, `${wrong.accuracy}`);
-    assert.throws(() => conditionalAccuracy(judge, images, [1, 2]), /1000 images but 2 classes/);
+    await assert.rejects(
+      () => conditionalAccuracy(judge, images, [1, 2]),
+      /1000 images but 2 classes/,
+    );
     judge.dispose();
   },
 });

@@ -78,12 +78,12 @@ Deno.test("a Gaussian fit uses the unbiased covariance, as numpy.cov", () => {
   assert.deepEqual([...g.cov], [4, 2, 2, 4]);
 });
 
-Deno.test("FID of samples from one distribution is near 0, and grows with a mean shift", () => {
+Deno.test("FID of samples from one distribution is near 0, and grows with a mean shift", async () => {
   const rng = new Rng(1);
   const a = normalRows(rng, 4000, 8), b = normalRows(rng, 4000, 8);
-  const same = fid(a, b, 8);
+  const same = await fid(a, b, 8);
   assert.ok(same < 0.05, `same distribution: ${same}`);
-  const shifted = fid(a, normalRows(rng, 4000, 8, 1), 8); // |dm|^2 = 8
+  const shifted = await fid(a, normalRows(rng, 4000, 8, 1), 8); // |dm|^2 = 8
   assert.ok(Math.abs(shifted - 8) < 0.4, `shifted: ${shifted}`);
 });
 
@@ -125,35 +125,35 @@ Deno.test("class coverage of a balanced set has entropy ln 10 and least share 0.
   assert.ok(Math.abs(c.minShare - 0.1) < 1e-12);
 });
 
-Deno.test("precision and recall of a set with itself are 1", () => {
+Deno.test("precision and recall of a set with itself are 1", async () => {
   const x = normalRows(new Rng(3), 300, 16);
-  assert.deepEqual(precisionRecall(x, x, 16), { precision: 1, recall: 1 });
+  assert.deepEqual(await precisionRecall(x, x, 16), { precision: 1, recall: 1 });
 });
 
-Deno.test("precision drops for samples off the real manifold, recall for a collapsed set", () => {
+Deno.test("precision drops for samples off the real manifold, recall for a collapsed set", async () => {
   const rng = new Rng(4);
   const real = normalRows(rng, 400, 4);
   const far = normalRows(rng, 400, 4, 20);
-  assert.equal(precisionRecall(real, far, 4).precision, 0);
+  assert.equal((await precisionRecall(real, far, 4)).precision, 0);
   // 400 copies of nearly one point: inside the real manifold, but covering little of it
   const point = normalRows(rng, 1, 4);
   const jitter = normalRows(rng, 400, 4, 0, 1e-3);
   const collapsed = jitter.map((v, i) => point[i % 4] + v);
-  const pr = precisionRecall(real, collapsed, 4);
+  const pr = await precisionRecall(real, collapsed, 4);
   assert.ok(pr.precision > 0.9, `precision ${pr.precision}`);
   assert.ok(pr.recall < 0.05, `recall ${pr.recall}`);
 });
 
-Deno.test("the k-th neighbour radius counts the row itself as its nearest", () => {
+Deno.test("the k-th neighbour radius counts the row itself as its nearest", async () => {
   // points on a line at 0, 1, 3, 6: 1st neighbours at 1, 1, 2, 3
   const x = Float32Array.from([0, 1, 3, 6]);
-  assert.deepEqual([...kthNeighbourRadii(x, 1, 1)], [1, 1, 4, 9]);
-  assert.deepEqual([...kthNeighbourRadii(x, 1, 2)], [9, 4, 9, 25]);
+  assert.deepEqual([...(await kthNeighbourRadii(x, 1, 1))], [1, 1, 4, 9]);
+  assert.deepEqual([...(await kthNeighbourRadii(x, 1, 2))], [9, 4, 9, 25]);
 });
 
-Deno.test("nearest distances find the closest reference row", () => {
+Deno.test("nearest distances find the closest reference row", async () => {
   const queries = Float32Array.from([0, 0, 10, 10]);
   const reference = Float32Array.from([3, 4, 9, 10, -1, 0]);
-  const d = nearestDistances(queries, reference, 2);
+  const d = await nearestDistances(queries, reference, 2);
   assert.ok(Math.abs(d[0] - 1) < 1e-4 && Math.abs(d[1] - 1) < 1e-4);
 });

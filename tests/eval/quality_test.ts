@@ -19,8 +19,8 @@ const ready = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`
 async function qualityJudge(): Promise<QualityJudge> {
   await initBackend({ backend: "wasm" });
   const data = await loadFashionMnist({ download: false });
-  const { judge, meta } = loadJudge(DEFAULT_JUDGE_FILE);
-  return new QualityJudge(judge, meta, data, { k: 3, memorisationSamples: 200, seed: 0 });
+  const { judge, meta } = await loadJudge(DEFAULT_JUDGE_FILE);
+  return await QualityJudge.create(judge, meta, data, { k: 3, memorisationSamples: 200, seed: 0 });
 }
 
 const quality = ready ? await qualityJudge() : undefined;
@@ -28,10 +28,10 @@ const quality = ready ? await qualityJudge() : undefined;
 Deno.test({
   name: "real training images score a FID near 0, far below an untrained generator's",
   ignore: !ready,
-  fn() {
-    const floor = quality!.realFloor(2000);
+  async fn() {
+    const floor = await quality!.realFloor(2000);
     const generator = Generator.create(defaultModelConfig("mlp"), 0);
-    const untrained = quality!.score(generator.sample(2000));
+    const untrained = await quality!.score(await generator.sample(2000));
     generator.dispose();
     // FID is biased upwards at small n: 1.6 for 2,000 real images, 0.4 for 10,000 (docs/metrics.md)
     assert.ok(floor.fid < 3, `floor FID ${floor.fid}`);
@@ -51,10 +51,10 @@ Deno.test({
 Deno.test({
   name: "copies of training images are flagged by the memorisation check",
   ignore: !ready,
-  fn() {
+  async fn() {
     const train = quality!.data.train;
     const copies = Float32Array.from(train.images.subarray(0, 200 * 784), (v) => v / 255);
-    const m = quality!.memorisation(copies);
+    const m = await quality!.memorisation(copies);
     assert.equal(m.samples, 200);
     assert.equal(m.medianToTrain, 0);
     assert.equal(m.closerThanTestP1, 1);
@@ -65,7 +65,7 @@ Deno.test({
 Deno.test({
   name: "a set of a single class shows as lost modes in the class coverage",
   ignore: !ready,
-  fn() {
+  async fn() {
     const { test } = quality!.data;
     const idx: number[] = [];
     for (let i = 0; i < test.count && idx.length < 300; i++) if (test.labels[i] === 1) idx.push(i);
@@ -73,7 +73,7 @@ Deno.test({
     idx.forEach((src, i) => {
       for (let p = 0; p < 784; p++) trousers[i * 784 + p] = test.images[src * 784 + p] / 255;
     });
-    const s = quality!.score(trousers);
+    const s = await quality!.score(trousers);
     assert.ok(s.classShares[1] > 0.95, `trouser share ${s.classShares[1]}`);
     assert.ok(s.classEntropy < 0.3, `entropy ${s.classEntropy}`);
     assert.equal(s.minClassShare, 0);

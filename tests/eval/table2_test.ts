@@ -126,11 +126,11 @@ Deno.test("measureRun scores a run's final generator and carries its history", a
     trainSeconds: 0,
     backend: "wasm",
   };
-  const quality = new QualityJudge(judge, meta, data, {
+  const quality = await QualityJudge.create(judge, meta, data, {
     ...defaultQualityConfig(),
     memorisationSamples: 4,
   });
-  const m = measureRun("tiny MLP", new RunDir(dir), quality, 12);
+  const m = await measureRun("tiny MLP", new RunDir(dir), quality, 12);
   judge.dispose();
   assert.equal(m.kind, "mlp");
   assert.equal(m.history.length, 5);

@@ -39,7 +39,7 @@ const lacking = ready
 /** Starts the explorer on a free loopback port for the shipped model `name`. */
 async function explorerFor(name: string): Promise<{ explorer: Explorer; close(): Promise<void> }> {
   const data = await loadFashionMnist({ download: false });
-  const { judge } = loadJudge(DEFAULT_JUDGE_FILE);
+  const { judge } = await loadJudge(DEFAULT_JUDGE_FILE);
   const { run, manifest } = openPretrained(name);
   const generator = run.loadGenerator();
   const explorer = await startExplorer({
@@ -70,10 +70,12 @@ async function openPage(page: Page, url: string, errors: string[]): Promise<void
   );
 }
 
-// deno-lint-ignore no-explicit-any
+/** Calls `explorer[fn](...args)` in the page and returns what it resolves to. */
 const call = <T>(page: Page, fn: string, ...args: unknown[]): Promise<T> =>
   page.evaluate(
-    ([f, a]) => (globalThis as any).explorer[f as string](...(a as unknown[])),
+    ([f, a]) =>
+      // deno-lint-ignore no-explicit-any
+      (globalThis as any).explorer[f as string](...(a as unknown[])),
     [fn, args] as const,
   );
 
@@ -217,7 +219,7 @@ Deno.test({
         generator: openPretrained("mlp").run.loadGenerator(),
         label: "x",
         source: "x",
-        judge: loadJudge(DEFAULT_JUDGE_FILE).judge,
+        judge: (await loadJudge(DEFAULT_JUDGE_FILE)).judge,
         data: await loadFashionMnist({ download: false }),
         port,
       }).then(() => null, (e) => e);

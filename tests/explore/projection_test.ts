@@ -18,27 +18,29 @@ import { smallConfig } from "../_support/small_config.ts";
 
 await initBackend({ backend: "wasm" });
 
-Deno.test("projecting an image G drew finds a z that draws it again, and leaks no tensors", () => {
+Deno.test("projecting an image G drew finds a z that draws it again, and leaks no tensors", async () => {
   // wide initial weights: an untrained G's image then depends on z
   const g = Generator.create({ ...smallConfig("dcgan").model, initStd: 0.3 }, 0);
-  const target = g.fromLatents(new Rng(42).fillNormal(new Float32Array(100)));
+  const target = await g.fromLatents(new Rng(42).fillNormal(new Float32Array(100)));
   const before = tf.memory().numTensors;
-  const p = projectImage(g, target, { steps: 60, starts: 2, seed: 1 });
+  const p = await projectImage(g, target, { steps: 60, starts: 2, seed: 1 });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(p.z.length, 100);
   assert.equal(p.history.length, 60);
   assert.ok(p.history.at(-1)! < 0.75 * p.history[0], `${p.history[0]} -> ${p.history.at(-1)}`);
-  assert.ok(Math.abs(p.mse - meanSquaredError(g.fromLatents(p.z), target)) < 1e-6);
-  assert.throws(() => projectImage(g, new Float32Array(10)), /10 values, not 784/);
+  assert.ok(Math.abs(p.mse - meanSquaredError(await g.fromLatents(p.z), target)) < 1e-6);
+  await assert.rejects(() => projectImage(g, new Float32Array(10)), /10 values, not 784/);
   g.dispose();
 });
 
-Deno.test("a conditional generator is projected within the class asked for", () => {
+Deno.test("a conditional generator is projected within the class asked for", async () => {
   const g = Generator.create(smallConfig("cdcgan").model, 0);
-  const target = g.fromLatents(new Rng(1).fillNormal(new Float32Array(100)), { classes: [3] });
-  const p = projectImage(g, target, { steps: 30, starts: 1, classOf: 3 });
+  const target = await g.fromLatents(new Rng(1).fillNormal(new Float32Array(100)), {
+    classes: [3],
+  });
+  const p = await projectImage(g, target, { steps: 30, starts: 1, classOf: 3 });
   assert.ok(
-    Math.abs(p.mse - meanSquaredError(g.fromLatents(p.z, { classes: [3] }), target)) < 1e-6,
+    Math.abs(p.mse - meanSquaredError(await g.fromLatents(p.z, { classes: [3] }), target)) < 1e-6,
   );
   g.dispose();
 });
@@ -58,10 +60,10 @@ Deno.test("the nearest image is found by pixel error", () => {
   );
 });
 
-Deno.test("class latents average confident samples per class, and edits move along their difference", () => {
+Deno.test("class latents average confident samples per class, and edits move along their difference", async () => {
   const g = Generator.create(smallConfig("dcgan").model, 0);
   const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
-  const latents = classLatents(g, judge, { samples: 300, minConfidence: 0 });
+  const latents = await classLatents(g, judge, { samples: 300, minConfidence: 0 });
   assert.equal(latents.counts.reduce((a, b) => a + b, 0), 300);
   const [from, to] = latents.counts.map((c, i) => [c, i]).sort((a, b) => b[0] - a[0]).map((x) =>
     x[1]
@@ -72,13 +74,13 @@ Deno.test("class latents average confident samples per class, and edits move alo
   if (empty >= 0) assert.throws(() => classDirection(latents, empty, to), /no confident samples/);
   const z = Float32Array.from({ length: 200 }, (_, i) => i / 100);
   assert.equal(editLatents(z, dir, 2)[103], z[103] + 2 * dir[3]);
-  const strict = classLatents(g, judge, { samples: 100, minConfidence: 1.1 });
+  const strict = await classLatents(g, judge, { samples: 100, minConfidence: 1.1 });
   assert.deepEqual(
     strict.counts,
     new Array(10).fill(0),
     "no sample passes an impossible confidence",
   );
-  assert.throws(
+  await assert.rejects(
     () => editSuccess(g, judge, strict, { from, to }),
     /no confident samples to average/,
   );
@@ -86,10 +88,10 @@ Deno.test("class latents average confident samples per class, and edits move alo
   g.dispose();
 });
 
-Deno.test("a conditional generator has no class directions", () => {
+Deno.test("a conditional generator has no class directions", async () => {
   const g = Generator.create(smallConfig("cdcgan").model, 0);
   const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
-  assert.throws(() => classLatents(g, judge), /cdcgan takes its class as an input/);
+  await assert.rejects(() => classLatents(g, judge), /cdcgan takes its class as an input/);
   judge.dispose();
   g.dispose();
 });

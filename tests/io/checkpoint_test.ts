@@ -9,10 +9,14 @@ function tmpFile(): string {
   return `${fs.mkdtempSync("/tmp/ckpt-")}/c.ckpt`;
 }
 
-Deno.test("a checkpoint round-trips its metadata and tensors exactly", () => {
+Deno.test("a checkpoint round-trips its metadata and tensors exactly", async () => {
   const file = tmpFile();
   const a = tf.tensor2d([[1.5, -2], [3, 4e-7]]), b = tf.tensor1d([7]);
-  saveCheckpoint(file, { step: 3, note: "x" }, new Map<string, tf.Tensor>([["a", a], ["b", b]]));
+  await saveCheckpoint(
+    file,
+    { step: 3, note: "x" },
+    new Map<string, tf.Tensor>([["a", a], ["b", b]]),
+  );
   const ck = loadCheckpoint<{ step: number; note: string }>(file);
   assert.deepEqual(ck.meta, { step: 3, note: "x" });
   assert.deepEqual(ck.tensors.get("a")!.shape, [2, 2]);
@@ -21,20 +25,20 @@ Deno.test("a checkpoint round-trips its metadata and tensors exactly", () => {
   tf.dispose([a, b]);
 });
 
-Deno.test("saving replaces the file atomically and leaves no temporary file", () => {
+Deno.test("saving replaces the file atomically and leaves no temporary file", async () => {
   const file = tmpFile();
   const t = tf.scalar(1);
-  saveCheckpoint(file, { v: 1 }, new Map([["t", t]]));
-  saveCheckpoint(file, { v: 2 }, new Map([["t", t]]));
+  await saveCheckpoint(file, { v: 1 }, new Map([["t", t]]));
+  await saveCheckpoint(file, { v: 2 }, new Map([["t", t]]));
   assert.deepEqual(fs.readdirSync(file.replace(/\/c\.ckpt$/, "")), ["c.ckpt"]);
   assert.equal(loadCheckpoint<{ v: number }>(file).meta.v, 2);
   t.dispose();
 });
 
-Deno.test("a truncated checkpoint is rejected with its file name", () => {
+Deno.test("a truncated checkpoint is rejected with its file name", async () => {
   const file = tmpFile();
   const t = tf.ones([100]);
-  saveCheckpoint(file, {}, new Map([["t", t]]));
+  await saveCheckpoint(file, {}, new Map([["t", t]]));
   const bytes = fs.readFileSync(file);
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
   assert.throws(
@@ -46,10 +50,10 @@ Deno.test("a truncated checkpoint is rejected with its file name", () => {
   t.dispose();
 });
 
-Deno.test("a corrupted payload fails its checksum", () => {
+Deno.test("a corrupted payload fails its checksum", async () => {
   const file = tmpFile();
   const t = tf.ones([100]);
-  saveCheckpoint(file, {}, new Map([["t", t]]));
+  await saveCheckpoint(file, {}, new Map([["t", t]]));
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 3] ^= 0xff;
   fs.writeFileSync(file, bytes);
@@ -70,12 +74,12 @@ Deno.test("a file of another format is rejected", () => {
   );
 });
 
-Deno.test("a float16 checkpoint is half the payload and loads as float32 within half precision", () => {
+Deno.test("a float16 checkpoint is half the payload and loads as float32 within half precision", async () => {
   const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 0.05);
   const t = tf.tensor1d(values);
   const full = tmpFile(), half = tmpFile();
-  saveCheckpoint(full, { step: 1 }, new Map([["w", t]]));
-  saveCheckpoint(half, { step: 1 }, new Map([["w", t]]), { float16: true });
+  await saveCheckpoint(full, { step: 1 }, new Map([["w", t]]));
+  await saveCheckpoint(half, { step: 1 }, new Map([["w", t]]), { float16: true });
   t.dispose();
   const header = (file: string) => fs.statSync(file).size;
   assert.ok(header(full) - header(half) > 1900, `${header(full)} vs ${header(half)} bytes`);

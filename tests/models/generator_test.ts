@@ -34,13 +34,13 @@ Deno.test("a new generator has the initial weights of the trainer's G for the sa
   g.dispose();
 });
 
-Deno.test("loading from a trainer checkpoint builds G and its EMA copy only: no D, no Adam state", () => {
+Deno.test("loading from a trainer checkpoint builds G and its EMA copy only: no D, no Adam state", async () => {
   const t = new GanTrainer(smallConfig("mlp", { emaDecay: 0.5 }));
   const x = batch();
-  t.trainStep(x, 1, 0);
+  await t.trainStep(x, 1, 0);
   x.dispose();
   const file = tmpFile("c.ckpt");
-  saveCheckpoint(file, t.meta(), t.stateTensors());
+  await saveCheckpoint(file, t.meta(), t.stateTensors());
   const before = tf.memory().numTensors;
   const g = loadGenerator(file);
   assert.equal(tf.memory().numTensors - before, variableCount(g), "only G's variables were made");
@@ -54,62 +54,67 @@ Deno.test("loading from a trainer checkpoint builds G and its EMA copy only: no 
   t.dispose();
 });
 
-Deno.test("a generator file round-trips G, its config and its step", () => {
+Deno.test("a generator file round-trips G, its config and its step", async () => {
   const config = smallConfig("cdcgan").model;
   const g = Generator.create(config, 5);
   g.step = 42;
   const file = tmpFile("g.ckpt");
-  saveGenerator(file, g);
+  await saveGenerator(file, g);
   const back = loadGenerator(file);
   assert.deepEqual(back.config, config);
   assert.equal(back.step, 42);
   assert.equal(back.ema, null);
-  assert.deepEqual(back.sample(4, { seed: 2 }), g.sample(4, { seed: 2 }));
+  assert.deepEqual(await back.sample(4, { seed: 2 }), await g.sample(4, { seed: 2 }));
   g.dispose();
   back.dispose();
 });
 
-Deno.test("a file without a generator is named in the error", () => {
+Deno.test("a file without a generator is named in the error", async () => {
   const file = tmpFile("other.ckpt");
   const w = tf.zeros([2]);
-  saveCheckpoint(file, { something: "else" }, new Map([["w", w]]));
+  await saveCheckpoint(file, { something: "else" }, new Map([["w", w]]));
   w.dispose();
   assert.throws(() => loadGenerator(file), /other\.ckpt: holds no generator/);
 });
 
-Deno.test("samples are [0, 1] images, seeded, the same in any batch size, and leak no tensors", () => {
+Deno.test("samples are [0, 1] images, seeded, the same in any batch size, and leak no tensors", async () => {
   const g = Generator.create(smallConfig("dcgan").model, 0);
   const count = tf.memory().numTensors;
-  const a = g.sample(5, { seed: 9 }), b = g.sample(5, { seed: 9, batchSize: 2 });
+  const a = await g.sample(5, { seed: 9 }), b = await g.sample(5, { seed: 9, batchSize: 2 });
   assert.equal(tf.memory().numTensors, count);
   assert.equal(a.length, 5 * 784);
   assert.ok(a.every((v) => v >= 0 && v <= 1));
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5);
-  assert.notDeepEqual(g.sample(5, { seed: 10 }), a);
+  assert.notDeepEqual(await g.sample(5, { seed: 10 }), a);
   g.dispose();
 });
 
-Deno.test("fromLatents draws the rows of z in [0, 1], as sample does for the same noise", () => {
+Deno.test("fromLatents draws the rows of z in [0, 1], as sample does for the same noise", async () => {
   const g = Generator.create(smallConfig("mlp").model, 0);
   const z = tf.randomNormal([2, 100], 0, 1, "float32", 1) as tf.Tensor2D;
-  const fromTensor = g.fromLatents(z), fromArray = g.fromLatents(z.dataSync() as Float32Array);
+  const fromTensor = await g.fromLatents(z),
+    fromArray = await g.fromLatents(z.dataSync() as Float32Array);
   assert.deepEqual(fromTensor, fromArray);
   const raw = g.generate(z).dataSync();
   for (let i = 0; i < raw.length; i += 37) {
     assert.ok(Math.abs(fromArray[i] - (raw[i] + 1) / 2) < 1e-6);
   }
-  assert.throws(() => g.fromLatents(new Float32Array(150)), /150 values are not rows of 100/);
+  await assert.rejects(
+    () => g.fromLatents(new Float32Array(150)),
+    /150 values are not rows of 100/,
+  );
   z.dispose();
   g.dispose();
 });
 
-Deno.test("a conditional generator draws balanced classes by default, or the class asked for", () => {
+Deno.test("a conditional generator draws balanced classes by default, or the class asked for", async () => {
   const g = Generator.create(smallConfig("cdcgan").model, 0);
   // ten images: classes 0..9 by default; all class 0 when asked; the same noise either way
-  const balanced = g.sample(10, { seed: 1 }), zeros = g.sample(10, { seed: 1, classOf: 0 });
+  const balanced = await g.sample(10, { seed: 1 }),
+    zeros = await g.sample(10, { seed: 1, classOf: 0 });
   const image = (x: Float32Array, i: number) => Array.from(x.subarray(i * 784, (i + 1) * 784));
   assert.deepEqual(image(balanced, 0), image(zeros, 0));
   assert.notDeepEqual(image(balanced, 1), image(zeros, 1));
-  assert.throws(() => g.sample(2, { classOf: 11 }), OptionError);
+  await assert.rejects(() => g.sample(2, { classOf: 11 }), OptionError);
   g.dispose();
 });

@@ -51,7 +51,7 @@ const data = await loadFashionMnist({
   verifyChecksums: false,
 });
 const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
-const quality = new QualityJudge(
+const quality = await QualityJudge.create(
   judge,
   {
     kind: "fashion-judge",
@@ -126,19 +126,19 @@ Deno.test("the conditional cell measures and records the judge's agreement with 
   assert.deepEqual(rest, { name: "class-conditional DCGAN", steps: 5, samples: 1000 });
 });
 
-Deno.test("the latent figures draw one tile per latent vector, as many columns as steps", () => {
+Deno.test("the latent figures draw one tile per latent vector, as many columns as steps", async () => {
   const g = Generator.create(smallConfig("dcgan").model, 0);
   const bases = randomLatents(g, 2, 7);
   assert.equal(bases.length, 2);
   assert.notDeepEqual(bases[0], bases[1]);
   const tile = 2 * 28 + 2; // 2x scale, 2-pixel padding
-  const [sweepW, sweepH] = size(dimensionSweepFigure(g, bases, 4));
+  const [sweepW, sweepH] = size(await dimensionSweepFigure(g, bases, 4));
   assert.ok(sweepW >= SWEEP_VALUES.length * tile && sweepH >= 2 * tile);
-  const [dimsW, dimsH] = size(dimensionsFigure(g, bases[0], [1, 2, 3]));
+  const [dimsW, dimsH] = size(await dimensionsFigure(g, bases[0], [1, 2, 3]));
   assert.ok(dimsW >= SWEEP_VALUES.length * tile && dimsH >= 3 * tile);
-  const [interpW, interpH] = size(interpolationFigure(g, bases[0], bases[1], 6));
+  const [interpW, interpH] = size(await interpolationFigure(g, bases[0], bases[1], 6));
   assert.ok(interpW >= 6 * tile && interpW < SWEEP_VALUES.length * tile && interpH >= 2 * tile);
-  const [walkW, walkH] = size(randomWalkFigure(g, bases[0], { steps: 20 }));
+  const [walkW, walkH] = size(await randomWalkFigure(g, bases[0], { steps: 20 }));
   assert.ok(walkW >= 10 * tile && walkH >= 2 * tile);
   g.dispose();
 });
@@ -146,7 +146,7 @@ Deno.test("the latent figures draw one tile per latent vector, as many columns a
 Deno.test("the pretrained profile opens the shipped model, trains nothing, and says where it came from", async () => {
   const { nb } = context();
   const trained = await trainOrReuse(nb, smallConfig("mlp", { epochs: 1 }));
-  exportPretrained(trained, { name: "mlp", label: "tiny MLP", root: nb.pretrainedDir });
+  await exportPretrained(trained, { name: "mlp", label: "tiny MLP", root: nb.pretrainedDir });
   const shippedNb: NotebookContext = { ...nb, profile: "pretrained" };
   const config = profileConfig("mlp", "pretrained", nb.pretrainedDir);
   assert.deepEqual(config, trained.config());
@@ -168,7 +168,7 @@ Deno.test("the projection and class-edit cells measure and record, or say why th
   const p = records.projection as { images: number; mse: number; nearestMse: number };
   assert.equal(p.images, 2);
   assert.ok(p.mse > 0 && p.nearestMse >= 0);
-  const { rows } = projectionsFigure(g, data, { classes: [3], steps: 5 });
+  const { rows } = await projectionsFigure(g, data, { classes: [3], steps: 5 });
   assert.deepEqual(rows.map((r) => [r.index, r.className]), [[3, data.classNames[3]]]);
   await showClassEdit(nb, g, 7, 9); // an untrained G: too few confident samples, said so
   assert.equal(records.classEdit, undefined);

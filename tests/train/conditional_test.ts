@@ -68,20 +68,20 @@ Deno.test("cdcgan: the label changes G's image for the same z", () => {
   t.dispose();
 });
 
-Deno.test("cdcgan: a D step needs the batch's labels; with them, steps keep the tensor count and G steps leave D alone", () => {
+Deno.test("cdcgan: a D step needs the batch's labels; with them, steps keep the tensor count and G steps leave D alone", async () => {
   const t = new GanTrainer(smallConfig("cdcgan"));
   const x = tf.randomUniform([8, 28, 28, 1], -1, 1, "float32", 7) as tf.Tensor4D;
   const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32");
-  assert.throws(
+  await assert.rejects(
     () => t.trainStep(x, 1, 0),
     /cdcgan is class-conditional: the D step needs the batch's labels/,
   );
-  t.trainStep(x, 1, 0, y);
+  await t.trainStep(x, 1, 0, y);
   const count = tf.memory().numTensors;
-  for (let i = 1; i < 4; i++) assert.ok(Number.isFinite(t.trainStep(x, 1, i, y).dLoss));
+  for (let i = 1; i < 4; i++) assert.ok(Number.isFinite((await t.trainStep(x, 1, i, y)).dLoss));
   assert.equal(tf.memory().numTensors, count);
   const d0 = [...t.discriminator.store.params.values()].map((v) => v.dataSync().slice());
-  t.generatorStep(8);
+  await t.generatorStep(8);
   [...t.discriminator.store.params.values()].forEach((v, i) =>
     assert.deepEqual(v.dataSync(), d0[i])
   );
@@ -106,13 +106,16 @@ Deno.test("balanced classes come in equal contiguous runs: a 10x10 grid has one 
   assert.equal(defaultTrainConfig("cdcgan").fixedNoiseCount, 100);
 });
 
-Deno.test("sampling a class needs a conditional run and a class in 0..9", () => {
+Deno.test("sampling a class needs a conditional run and a class in 0..9", async () => {
   const c = new GanTrainer(smallConfig("cdcgan"));
-  assert.equal(c.generator.sample(3, { classOf: 7 }).length, 3 * 784);
-  assert.throws(() => c.generator.sample(3, { classOf: 10 }), /class 10 is not one of 0..9/);
+  assert.equal((await c.generator.sample(3, { classOf: 7 })).length, 3 * 784);
+  await assert.rejects(() => c.generator.sample(3, { classOf: 10 }), /class 10 is not one of 0..9/);
   c.dispose();
   const u = new GanTrainer(smallConfig("dcgan"));
-  assert.throws(() => u.generator.sample(3, { classOf: 1 }), /dcgan is not class-conditional/);
+  await assert.rejects(
+    () => u.generator.sample(3, { classOf: 1 }),
+    /dcgan is not class-conditional/,
+  );
   u.dispose();
 });
 

@@ -30,11 +30,11 @@ const labelsFor = (kind: keyof typeof MODELS) =>
   MODELS[kind].conditional ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32") : undefined;
 
 for (const kind of MODEL_KINDS) {
-  Deno.test(`${kind}: a G step changes G's weights and leaves D's bit-identical`, () => {
+  Deno.test(`${kind}: a G step changes G's weights and leaves D's bit-identical`, async () => {
     const t = new GanTrainer(smallConfig(kind));
     const g0 = snapshot(t.generator.network.store.params),
       d0 = snapshot(t.discriminator.store.params);
-    t.generatorStep(8);
+    await t.generatorStep(8);
     assert.deepEqual(changed(d0, t.discriminator.store.params), []);
     assert.equal(
       changed(g0, t.generator.network.store.params).length,
@@ -43,12 +43,12 @@ for (const kind of MODEL_KINDS) {
     t.dispose();
   });
 
-  Deno.test(`${kind}: a D step changes D's weights and leaves G's bit-identical`, () => {
+  Deno.test(`${kind}: a D step changes D's weights and leaves G's bit-identical`, async () => {
     const t = new GanTrainer(smallConfig(kind));
     const g0 = snapshot(t.generator.network.store.params),
       d0 = snapshot(t.discriminator.store.params);
     const x = realBatch(), y = labelsFor(kind);
-    t.discriminatorStep(x, y).z.dispose();
+    (await t.discriminatorStep(x, y)).z.dispose();
     tf.dispose([x, ...(y ? [y] : [])]);
     assert.deepEqual(changed(g0, t.generator.network.store.params), []);
     assert.equal(
@@ -58,19 +58,19 @@ for (const kind of MODEL_KINDS) {
     t.dispose();
   });
 
-  Deno.test(`${kind}: the tensor count does not grow across training steps`, () => {
+  Deno.test(`${kind}: the tensor count does not grow across training steps`, async () => {
     const t = new GanTrainer(smallConfig(kind));
     const x = realBatch(), y = labelsFor(kind);
-    t.trainStep(x, 1, 0, y);
+    await t.trainStep(x, 1, 0, y);
     const after1 = tf.memory().numTensors;
-    for (let i = 1; i < 4; i++) t.trainStep(x, 1, i, y);
+    for (let i = 1; i < 4; i++) await t.trainStep(x, 1, i, y);
     assert.equal(tf.memory().numTensors, after1);
     tf.dispose([x, ...(y ? [y] : [])]);
     t.dispose();
   });
 }
 
-Deno.test("D's loss uses the smoothed targets 0.9 for real and 0.1 for fake", () => {
+Deno.test("D's loss uses the smoothed targets 0.9 for real and 0.1 for fake", async () => {
   const config = smallConfig("dcgan");
   config.model.dropout = 0; // deterministic forward passes to recompute the loss by hand
   const t = new GanTrainer(config);
@@ -86,37 +86,39 @@ Deno.test("D's loss uses the smoothed targets 0.9 for real and 0.1 for fake", ()
     return tf.add(bceWithLogits(D.apply(x, ctx), 0.9), bceWithLogits(D.apply(fake, ctx), 0.1))
       .dataSync()[0];
   });
-  const { dLoss, z } = t.discriminatorStep(x);
+  const { dLoss, z } = await t.discriminatorStep(x);
   z.dispose();
   assert.ok(Math.abs(dLoss - expected) < 1e-5, `${dLoss} vs ${expected}`);
   x.dispose();
   t.dispose();
 });
 
-Deno.test("G is updated on batches whose index is divisible by gEvery", () => {
+Deno.test("G is updated on batches whose index is divisible by gEvery", async () => {
   for (const gEvery of [2, 3]) {
     const t = new GanTrainer(smallConfig("mlp", { gEvery }));
     const x = realBatch();
-    const withG = [0, 1, 2, 3, 4, 5, 6].filter((i) => t.trainStep(x, 1, i).gLoss !== null);
+    const withG: number[] = [];
+    for (const i of [0, 1, 2, 3, 4, 5, 6]) {
+      if ((await t.trainStep(x, 1, i)).gLoss !== null) withG.push(i);
+    }
     assert.deepEqual(withG, gEvery === 2 ? [0, 2, 4, 6] : [0, 3, 6]);
     x.dispose();
     t.dispose();
   }
 });
 
-Deno.test("a NaN loss stops the step with its number and applies no update", () => {
+Deno.test("a NaN loss stops the step with its number and applies no update", async () => {
   const t = new GanTrainer(smallConfig("mlp"));
   const x = realBatch();
-  t.trainStep(x, 1, 0);
+  await t.trainStep(x, 1, 0);
   const w = t.discriminator.store.params.get("fc1.weight")!;
   w.assign(tf.fill(w.shape, NaN));
   const g0 = snapshot(t.generator.network.store.params);
-  const err = assert.throws(() => t.trainStep(x, 1, 1), (e: unknown) => {
+  await assert.rejects(() => t.trainStep(x, 1, 1), (e: unknown) => {
     assert.ok(e instanceof NonFiniteLossError);
     assert.match(e.message, /D loss is NaN at step 2/);
     return true;
   });
-  void err;
   assert.equal(t.step, 1);
   assert.equal(t.optD.step, 1, "D's optimiser did not step");
   assert.deepEqual(changed(g0, t.generator.network.store.params), []);

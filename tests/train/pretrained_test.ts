@@ -39,7 +39,7 @@ async function finishedRun(): Promise<{ run: RunDir; root: string }> {
 
 Deno.test("an exported model holds the generator alone and redraws the run's figures", async () => {
   const { run, root } = await finishedRun();
-  const manifest = exportPretrained(run, { name: "tiny", label: "tiny DCGAN", root });
+  const manifest = await exportPretrained(run, { name: "tiny", label: "tiny DCGAN", root });
   assert.deepEqual(listPretrained(root), ["tiny"]);
   assert.deepEqual(fs.readdirSync(path.join(root, "tiny")).sort(), [
     "config.json",
@@ -79,7 +79,7 @@ Deno.test("an exported model holds the generator alone and redraws the run's fig
   assert.ok(a.ema && b.ema, "the EMA copy is shipped");
   assert.equal(a.step, 10);
   const before = tf.memory().numTensors;
-  const x = a.sample(8), y = b.sample(8);
+  const x = await a.sample(8), y = await b.sample(8);
   assert.equal(tf.memory().numTensors, before);
   const worst = x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
   assert.ok(worst < 0.02, `float16 moved a pixel by ${worst}`);
@@ -89,7 +89,7 @@ Deno.test("an exported model holds the generator alone and redraws the run's fig
 
 Deno.test("a shipped model's generator is checked against its SHA-256 before use", async () => {
   const { run, root } = await finishedRun();
-  exportPretrained(run, { name: "tiny", label: "tiny", root });
+  await exportPretrained(run, { name: "tiny", label: "tiny", root });
   const file = path.join(root, "tiny", "generator.ckpt");
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 1] ^= 1;
@@ -102,7 +102,7 @@ Deno.test("a shipped model's generator is checked against its SHA-256 before use
 
 Deno.test("an unknown shipped model is an option error listing the ones there are", async () => {
   const { run, root } = await finishedRun();
-  exportPretrained(run, { name: "tiny", label: "tiny", root });
+  await exportPretrained(run, { name: "tiny", label: "tiny", root });
   for (const name of ["nope", "../tiny", "/etc"]) {
     const err = assert.throws(() => openPretrained(name, root), OptionError);
     void err;
@@ -115,7 +115,7 @@ Deno.test("an unknown shipped model is an option error listing the ones there ar
 
 Deno.test("scores recorded in the manifest and the provenance line", async () => {
   const { run, root } = await finishedRun();
-  exportPretrained(run, { name: "tiny", label: "tiny DCGAN", root });
+  await exportPretrained(run, { name: "tiny", label: "tiny DCGAN", root });
   const scores = {
     samples: 10,
     fid: 12.5,

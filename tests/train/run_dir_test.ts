@@ -12,6 +12,7 @@ Deno.test("a run directory names every file of the format inside it", () => {
     history: path.join("runs/x", "history.jsonl"),
     quality: path.join("runs/x", "quality.jsonl"),
     checkpoint: path.join("runs/x", "checkpoint.ckpt"),
+    generator: path.join("runs/x", "generator.ckpt"),
     stats: path.join("runs/x", "run.json"),
     samples: path.join("runs/x", "samples"),
   });

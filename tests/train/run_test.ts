@@ -148,10 +148,14 @@ Deno.test("a finished run's generator can be reloaded and sampled as images in [
   await trainRun({ outDir: dir, config: smallConfig("dcgan", { epochs: 1 }), train });
   const generator = new RunDir(dir).loadGenerator();
   assert.equal(generator.step, 5);
-  const images = generator.sample(10, { batchSize: 4 });
+  const images = await generator.sample(10, { batchSize: 4 });
   assert.equal(images.length, 10 * 784);
   assert.ok(images.every((v) => v >= 0 && v <= 1));
-  assert.deepEqual(generator.sample(3, { seed: 1 }), generator.sample(3, { seed: 1 }), "seeded");
+  assert.deepEqual(
+    await generator.sample(3, { seed: 1 }),
+    await generator.sample(3, { seed: 1 }),
+    "seeded",
+  );
   generator.dispose();
   assert.throws(() => new RunDir("/tmp").loadGenerator(), /\/tmp: no checkpoint/);
 });

@@ -25,12 +25,13 @@ const values = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
 
 for (const loss of LOSS_KINDS) {
   for (const kind of ["mlp", "dcgan"] as const) {
-    Deno.test(`${kind} with the ${loss} loss trains with finite losses and a flat tensor count`, () => {
+    Deno.test(`${kind} with the ${loss} loss trains with finite losses and a flat tensor count`, async () => {
       const t = new GanTrainer(smallConfig(kind, { loss }));
       const x = realBatch();
-      const first = t.trainStep(x, 1, 0);
+      const first = await t.trainStep(x, 1, 0);
       const after1 = tf.memory().numTensors;
-      const rest = [1, 2, 3].map((i) => t.trainStep(x, 1, i));
+      const rest = [];
+      for (const i of [1, 2, 3]) rest.push(await t.trainStep(x, 1, i));
       assert.equal(tf.memory().numTensors, after1);
       for (const r of [first, ...rest]) {
         assert.ok(Number.isFinite(r.dLoss) && Number.isFinite(r.dReal) && Number.isFinite(r.dFake));
@@ -42,10 +43,10 @@ for (const loss of LOSS_KINDS) {
   }
 }
 
-Deno.test("WGAN clips every D weight into [-c, c] after a D step", () => {
+Deno.test("WGAN clips every D weight into [-c, c] after a D step", async () => {
   const t = new GanTrainer(smallConfig("dcgan", { loss: "wgan", wganClip: 0.005 }));
   const x = realBatch();
-  t.discriminatorStep(x).z.dispose();
+  (await t.discriminatorStep(x)).z.dispose();
   for (const [name, v] of t.discriminator.store.params) {
     const max = values(v).reduce((m, a) => Math.max(m, Math.abs(a)), 0);
     assert.ok(max <= 0.005 + 1e-9, `${name}: ${max}`);
@@ -65,14 +66,14 @@ Deno.test("the EMA generator starts equal to G", () => {
   t.dispose();
 });
 
-Deno.test("the EMA generator moves by (1 - decay) towards G after each G step, and samples come from it", () => {
+Deno.test("the EMA generator moves by (1 - decay) towards G after each G step, and samples come from it", async () => {
   const t = new GanTrainer(smallConfig("mlp", { emaDecay: 0.9 }));
   const ema = t.generator.ema!;
-  t.generatorStep(8);
+  await t.generatorStep(8);
   const count = tf.memory().numTensors;
   const name = "fc1.weight";
   const before = values(ema.store.params.get(name)!);
-  t.generatorStep(8);
+  await t.generatorStep(8);
   assert.equal(tf.memory().numTensors, count, "the EMA update keeps the tensor count");
   const g = values(t.generator.network.store.params.get(name)!);
   const after = values(ema.store.params.get(name)!);
@@ -87,14 +88,14 @@ Deno.test("the EMA generator moves by (1 - decay) towards G after each G step, a
   t.dispose();
 });
 
-Deno.test("the EMA weights are saved in checkpoints and restored", () => {
+Deno.test("the EMA weights are saved in checkpoints and restored", async () => {
   const config = smallConfig("mlp", { emaDecay: 0.5 });
   const t = new GanTrainer(config);
   const x = realBatch();
-  t.trainStep(x, 1, 0);
+  await t.trainStep(x, 1, 0);
   x.dispose();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ema-")), "c.ckpt");
-  saveCheckpoint(file, t.meta(), t.stateTensors());
+  await saveCheckpoint(file, t.meta(), t.stateTensors());
   assert.ok(t.stateTensors().has("Gema/fc1.weight"));
   const u = new GanTrainer(config);
   u.restore(loadCheckpoint<TrainerMeta>(file), file);
@@ -157,13 +158,13 @@ Deno.test("spectral normalisation brings each D weight's largest singular value 
 });
 
 for (const kind of ["mlp", "dcgan"] as const) {
-  Deno.test(`${kind} with spectral normalisation trains, keeps the tensor count and checkpoints u`, () => {
+  Deno.test(`${kind} with spectral normalisation trains, keeps the tensor count and checkpoints u`, async () => {
     const base = smallConfig(kind);
     const t = new GanTrainer({ ...base, model: { ...base.model, spectralNorm: true } });
     const x = realBatch();
-    t.trainStep(x, 1, 0);
+    await t.trainStep(x, 1, 0);
     const count = tf.memory().numTensors;
-    for (let i = 1; i < 4; i++) assert.ok(Number.isFinite(t.trainStep(x, 1, i).dLoss));
+    for (let i = 1; i < 4; i++) assert.ok(Number.isFinite((await t.trainStep(x, 1, i)).dLoss));
     assert.equal(tf.memory().numTensors, count);
     const names = [...t.stateTensors().keys()].filter((n) => n.endsWith(".sn_u"));
     assert.equal(names.length, 4);

@@ -74,10 +74,10 @@ for (const kind of MODEL_KINDS) {
         ? tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32")
         : undefined;
       nativeKernelCalls.clear();
-      const first = t.trainStep(x, 1, 0, labels);
+      const first = await t.trainStep(x, 1, 0, labels);
       assert.ok(Number.isFinite(first.dLoss) && Number.isFinite(first.gLoss!));
       const after1 = tf.memory().numTensors;
-      for (let i = 1; i < 4; i++) t.trainStep(x, 1, i, labels);
+      for (let i = 1; i < 4; i++) await t.trainStep(x, 1, i, labels);
       assert.equal(tf.memory().numTensors, after1);
       const used = [...nativeKernelCalls].filter(([, c]) => c.native > 0).map(([k]) => k);
       const fellBack = [...nativeKernelCalls].filter(([, c]) => c.fallback > 0).map(([k]) => k);
@@ -100,7 +100,7 @@ Deno.test({
     const t = new GanTrainer(smallConfig("dcgan", { loss: "wgan-gp" }));
     const x = tf.randomUniform([8, 28, 28, 1], -1, 1) as tf.Tensor4D;
     for (let i = 0; i < 2; i++) {
-      const r = t.trainStep(x, 1, i);
+      const r = await t.trainStep(x, 1, i);
       assert.ok(Number.isFinite(r.dLoss), `step ${i}: D loss ${r.dLoss}`);
     }
     x.dispose();
