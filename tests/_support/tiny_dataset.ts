@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { encodeIdx, FILES } from "../../lib/mod.ts";
+import { encodeIdx, type FashionMnist, FILES, loadFashionMnist } from "../../lib/mod.ts";
 
 /** Options for {@link writeTinyDataset}. */
 export interface TinyOptions {
@@ -38,4 +38,14 @@ export function writeTinyDataset(options: TinyOptions = {}): string {
   write(FILES.testImages.name, encodeIdx([test.labels.length, 28, 28], test.images));
   write(FILES.testLabels.name, encodeIdx([test.labels.length], test.labels));
   return dir;
+}
+
+/** Writes a tiny dataset ({@link writeTinyDataset}) and loads it offline, checksums off. */
+export function loadTinyDataset(options: TinyOptions = {}): Promise<FashionMnist> {
+  return loadFashionMnist({
+    dataDir: writeTinyDataset(options),
+    searchPath: [],
+    download: false,
+    verifyChecksums: false,
+  });
 }

@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  batches,
-  batchesPerEpoch,
-  disposeBatch,
-  epochOrder,
-  initBackend,
-  loadFashionMnist,
-} from "../../lib/mod.ts";
-import { tinyPixel, writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { batches, batchesPerEpoch, disposeBatch, epochOrder, initBackend } from "../../lib/mod.ts";
+import { loadTinyDataset, tinyPixel } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "cpu" });
-const ds = await loadFashionMnist({
-  dataDir: writeTinyDataset({ trainCount: 70 }),
-  searchPath: [],
-  download: false,
-  verifyChecksums: false,
-});
+const ds = await loadTinyDataset({ trainCount: 70 });
 
 Deno.test("batches have shape [b, 28, 28, 1] and int32 labels", () => {
   const all = [...batches(ds.train, { batchSize: 32 })];

@@ -7,7 +7,6 @@ import {
   fidCurveSvg,
   initBackend,
   Judge,
-  loadFashionMnist,
   measureRun,
   type ModelMeasurements,
   parameterCounts,
@@ -20,7 +19,7 @@ import {
   trainRun,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -109,12 +108,7 @@ Deno.test("the FID curve is an SVG with one line per model and the real-data flo
 });
 
 Deno.test("measureRun scores a run's final generator and carries its history", async () => {
-  const data = await loadFashionMnist({
-    dataDir: writeTinyDataset({ trainCount: 40, testCount: 20 }),
-    searchPath: [],
-    download: false,
-    verifyChecksums: false,
-  });
+  const data = await loadTinyDataset({ trainCount: 40, testCount: 20 });
   const dir = path.join(fs.mkdtempSync("/tmp/t2-"), "run");
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1 }), train: data.train });
   const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });

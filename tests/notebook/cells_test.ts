@@ -18,7 +18,6 @@ import {
   interpolationFigure,
   Judge,
   lastSamplesFigure,
-  loadFashionMnist,
   type NotebookContext,
   type NotebookRecords,
   profileConfig,
@@ -41,15 +40,10 @@ import {
   trainOrReuse,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 const backend = await initBackend({ backend: "wasm" });
-const data = await loadFashionMnist({
-  dataDir: writeTinyDataset({ trainCount: 40, testCount: 20 }),
-  searchPath: [],
-  download: false,
-  verifyChecksums: false,
-});
+const data = await loadTinyDataset({ trainCount: 40, testCount: 20 });
 const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
 const quality = await QualityJudge.create(
   judge,

@@ -7,21 +7,15 @@ import {
   evolutionFigure,
   evolutionGif,
   initBackend,
-  loadFashionMnist,
   profileConfig,
   RunDir,
   type SampleSnapshot,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "wasm" });
-const { train } = await loadFashionMnist({
-  dataDir: writeTinyDataset({ trainCount: 40 }),
-  searchPath: [],
-  download: false,
-  verifyChecksums: false,
-});
+const { train } = await loadTinyDataset({ trainCount: 40 });
 
 Deno.test("profiles shorten training but keep the report's hyper-parameters", () => {
   const full = profileConfig("dcgan", "full"), quick = profileConfig("dcgan", "quick");

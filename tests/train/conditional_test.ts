@@ -11,13 +11,12 @@ import {
   disposeGan,
   GanTrainer,
   initBackend,
-  loadFashionMnist,
   RunDir,
   summarize,
   trainRun,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -120,12 +119,7 @@ Deno.test("sampling a class needs a conditional run and a class in 0..9", async 
 });
 
 Deno.test("a cdcgan run trains from the data's labels and writes a 10x10 class grid", async () => {
-  const { train } = await loadFashionMnist({
-    dataDir: writeTinyDataset({ trainCount: 16 }),
-    searchPath: [],
-    download: false,
-    verifyChecksums: false,
-  });
+  const { train } = await loadTinyDataset({ trainCount: 16 });
   const dir = path.join(fs.mkdtempSync("/tmp/run-"), "c");
   const config = smallConfig("cdcgan", { epochs: 1, fixedNoiseCount: 100 });
   const res = await trainRun({ outDir: dir, config, train });

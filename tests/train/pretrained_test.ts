@@ -9,7 +9,6 @@ import {
   geometricPicks,
   initBackend,
   listPretrained,
-  loadFashionMnist,
   manifestOf,
   openPretrained,
   OptionError,
@@ -18,15 +17,10 @@ import {
   trainRun,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "wasm" });
-const { train } = await loadFashionMnist({
-  dataDir: writeTinyDataset({ trainCount: 40 }),
-  searchPath: [],
-  download: false,
-  verifyChecksums: false,
-});
+const { train } = await loadTinyDataset({ trainCount: 40 });
 
 /** A finished 2-epoch run (EMA on) and an empty root for shipped models. */
 async function finishedRun(): Promise<{ run: RunDir; root: string }> {

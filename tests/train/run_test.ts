@@ -5,7 +5,6 @@ import {
   decodeNpy,
   initBackend,
   loadCheckpoint,
-  loadFashionMnist,
   NonFiniteLossError,
   OptionError,
   RunDir,
@@ -13,17 +12,12 @@ import {
   trainRun,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
-import { writeTinyDataset } from "../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 import { rejection } from "../_support/errors.ts";
 
 await initBackend({ backend: "wasm" });
 // 40 images in batches of 8: 5 steps per epoch
-const { train } = await loadFashionMnist({
-  dataDir: writeTinyDataset({ trainCount: 40 }),
-  searchPath: [],
-  download: false,
-  verifyChecksums: false,
-});
+const { train } = await loadTinyDataset({ trainCount: 40 });
 const tmpRun = () => path.join(fs.mkdtempSync("/tmp/run-"), "run");
 
 Deno.test("a run writes config, one history line per step, a checkpoint and sample grids", async () => {

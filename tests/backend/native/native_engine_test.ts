@@ -7,7 +7,6 @@ import {
   describeBackend,
   GanTrainer,
   initBackend,
-  loadFashionMnist,
   MODEL_KINDS,
   MODELS,
   NonFiniteLossError,
@@ -17,7 +16,7 @@ import {
 import { nativeKernelCalls } from "../../../lib/backend/native/kernels.ts";
 import { rejection } from "../../_support/errors.ts";
 import { smallConfig } from "../../_support/small_config.ts";
-import { writeTinyDataset } from "../../_support/tiny_dataset.ts";
+import { loadTinyDataset } from "../../_support/tiny_dataset.ts";
 import { nativeUnavailableReason } from "./native_util.ts";
 
 const reason = nativeUnavailableReason();
@@ -108,13 +107,7 @@ Deno.test({
   },
 });
 
-const tinyTrain = async () =>
-  (await loadFashionMnist({
-    dataDir: writeTinyDataset({ trainCount: 40 }),
-    searchPath: [],
-    download: false,
-    verifyChecksums: false,
-  })).train;
+const tinyTrain = async () => (await loadTinyDataset({ trainCount: 40 })).train;
 const tmp = () => path.join(fs.mkdtempSync("/tmp/native-run-"), "run");
 
 Deno.test({
