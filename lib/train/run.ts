@@ -186,8 +186,20 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
     const t0 = performance.now();
     let interrupted = false;
 
+    // run.json as this call found it; every checkpoint rewrites it as that plus this call so far
+    const statsBefore = run.stats();
+    const recordTiming = () =>
+      run.addTiming({
+        steps: trainer.step - startStep,
+        seconds: (performance.now() - t0) / 1000,
+        backend: options.backend ?? tf.getBackend(),
+        stepsPerEpoch,
+        trainImages: train.count,
+        command: options.command,
+      }, statsBefore);
     const checkpoint = async () => {
       await run.saveCheckpoint(trainer.meta(), trainer.stateTensors());
+      recordTiming();
       callbacks.onCheckpoint?.(paths.checkpoint, trainer.step);
     };
     const score = async () => {
@@ -283,14 +295,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
       }
     }
     const seconds = (performance.now() - t0) / 1000;
-    run.addTiming({
-      steps: trainer.step - startStep,
-      seconds,
-      backend: options.backend ?? tf.getBackend(),
-      stepsPerEpoch,
-      trainImages: train.count,
-      command: options.command,
-    });
+    recordTiming();
     return {
       steps: trainer.step,
       stepsThisCall: trainer.step - startStep,

@@ -254,6 +254,7 @@ export class RunDir {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(this.paths.history, "");
     fs.rmSync(this.paths.quality, { force: true });
+    fs.rmSync(this.paths.stats, { force: true });
     this.writeConfig(config);
   }
 
@@ -315,9 +316,12 @@ export class RunDir {
     return png;
   }
 
-  /** Adds a call's training time (and command) to `run.json`, creating it. */
-  addTiming(call: TrainingCall): RunStats {
-    const before = this.stats();
+  /**
+   * Writes `run.json` as `before` (default: the file as it is now) plus a call's training time
+   * and command. A call that checkpoints passes the stats it started from each time, so the file
+   * always counts the call up to its last checkpoint, and a killed call keeps its command.
+   */
+  addTiming(call: TrainingCall, before: RunStats | null = this.stats()): RunStats {
     const steps = (before?.steps ?? 0) + call.steps;
     const seconds = (before?.seconds ?? 0) + call.seconds;
     const stats: RunStats = {

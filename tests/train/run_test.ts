@@ -77,6 +77,37 @@ Deno.test("history lines written after the last checkpoint are replaced on resum
   assert.deepEqual(run.history().map((r) => r.step), [1, 2, 3, 4, 5]);
 });
 
+Deno.test("a call killed after a checkpoint keeps its command and steps in run.json", async () => {
+  const dir = tmpRun();
+  // the process "dies" right after its first epoch's checkpoint (step 5), before the call ends
+  const killed = trainRun({
+    outDir: dir,
+    config: smallConfig("mlp", { epochs: 3 }),
+    train,
+    command: "train --epochs 3",
+    callbacks: {
+      onCheckpoint: () => {
+        throw new Error("killed");
+      },
+    },
+  });
+  await assert.rejects(killed, /killed/);
+  const run = new RunDir(dir);
+  assert.deepEqual([run.stats()!.steps, run.stats()!.commands], [5, ["train --epochs 3"]]);
+  await trainRun({
+    outDir: dir,
+    config: smallConfig("mlp", { epochs: 3 }),
+    train,
+    resume: true,
+    command: "train --epochs 3 --resume",
+  });
+  const stats = run.stats()!;
+  assert.deepEqual([stats.steps, stats.commands], [15, [
+    "train --epochs 3",
+    "train --epochs 3 --resume",
+  ]]);
+});
+
 Deno.test("a directory that already holds a run is not overwritten without --resume", async () => {
   const dir = tmpRun();
   await trainRun({ outDir: dir, config: smallConfig("mlp", { epochs: 1, maxSteps: 1 }), train });
