@@ -251,6 +251,8 @@ async function main(): Promise<void> {
     );
   };
   $("grid-go").addEventListener("click", drawGrid);
+  // the strip and the sweep show the class the picker asks for, as the main image does
+  classSelect.addEventListener("change", () => Promise.all([drawStrip(), drawGrid()]));
 
   // projection of a real test image
   const tests = await getJson<TestImage[]>("/api/test-images");

@@ -162,10 +162,19 @@ Deno.test({
       await openPage(page, explorer.url, errors);
       assert.equal(await page.locator("#class-row").isVisible(), true);
       const read: number[] = [];
+      const strip = async () => (await page.locator("#strip").screenshot()).join(",");
+      const stripBefore = await strip();
       for (const c of [1, 5, 7, 8]) { // trouser, sandal, sneaker, bag
         await page.locator("#class").selectOption(String(c));
         read.push((await call<{ classIndex: number }>(page, "judge")).classIndex);
       }
+      // the interpolation strip follows the picker too (it redraws without a signal: poll)
+      let stripChanged = false;
+      for (let i = 0; i < 50 && !stripChanged; i++) {
+        stripChanged = await strip() !== stripBefore;
+        if (!stripChanged) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(stripChanged, "the interpolation strip redraws for the picked class");
       assert.ok(new Set(read).size >= 3, `the judge read ${read} for classes 1, 5, 7, 8`);
       assert.ok(read.filter((r, i) => r === [1, 5, 7, 8][i]).length >= 3, `read ${read}`);
       assert.deepEqual(errors, []);
