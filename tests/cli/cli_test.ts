@@ -225,7 +225,7 @@ Deno.test({
     const npy = path.join(out, "sneakers.npy");
     r = await cli("sample.ts", "--run", out, "--n", "4", "--class", "7", "--out", npy);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /wrote 4 images of cdcgan \(step 2, class 7\)/);
+    assert.match(r.out, /wrote 4 images of \/tmp\/\S+ \(cdcgan, step 2, class 7\)/);
     assert.deepEqual(decodeNpy(fs.readFileSync(npy), npy).shape, [4, 28, 28]);
     r = await cli("sample.ts", "--run", out, "--n", "4", "--class", "12", "--out", npy);
     assert.equal(r.code, 2);
@@ -243,7 +243,7 @@ Deno.test({
     const npy = path.join(out, "x.npy"), png = path.join(out, "x.png");
     let r = await cli("sample.ts", "--pretrained", "mlp", "--n", "16", "--out", npy, "--png", png);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /wrote 16 images of mlp \(step \d+\) to /);
+    assert.match(r.out, /wrote 16 images of mlp \(mlp, step \d+\) to /);
     assert.deepEqual(decodeNpy(fs.readFileSync(npy), npy).shape, [16, 28, 28]);
     assert.ok(fs.existsSync(png));
     r = await cli("evaluate.ts", "--pretrained", "mlp", "--n", "200", "--json");
