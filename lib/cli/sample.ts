@@ -97,7 +97,9 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
     const images = await generator.sample(n, { seed: flags.seed ?? 0, classOf });
     writeFileAtomic(out, encodeNpy(images, [n, 28, 28]));
     console.log(
-      `wrote ${n} images of ${flags.pretrained ?? run.dir} (${generator.config.kind}, step ${generator.step}${
+      `wrote ${n} images of ${
+        flags.pretrained ?? run.dir
+      } (${generator.config.kind}, step ${generator.step}${
         classOf === undefined ? "" : `, class ${classOf}`
       }) to ${out}`,
     );
