@@ -119,7 +119,9 @@ export async function showConditional(nb: NotebookContext, run: RunDir): Promise
       png: imageGridPng(await generator.sample(10 * k), { // row r asks for class r
         columns: 10,
         rowLabels: CLASS_NAMES.slice(0, k),
-        title: `${generator.config.kind} after ${generator.step} steps: one class per row`,
+        title: `${generator.config.kind} after ${
+          generator.step.toLocaleString("en-US")
+        } steps: one class per row`,
         range: [0, 1],
       }),
     });

@@ -139,7 +139,9 @@ export function reportIndexHtml(summary: ReportSummary, options: ReportIndexOpti
   }
   if (conditional) {
     fidItems.push(
-      `<li><b>${escapeHtml(conditional.name)}</b> after ${conditional.steps} steps: the judge ` +
+      `<li><b>${escapeHtml(conditional.name)}</b> after ${
+        conditional.steps.toLocaleString("en-US")
+      } steps: the judge ` +
         `sees the requested class in ${(100 * conditional.accuracy).toFixed(1)}% of ` +
         `${conditional.samples.toLocaleString("en-US")} samples</li>`,
     );
