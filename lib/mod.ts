@@ -9,6 +9,13 @@ export * from "./option_error.ts";
 export * from "./random.ts";
 export * from "./backend/init_backend.ts";
 export * from "./backend/read_tidy.ts";
+export {
+  autoPrecision,
+  PRECISION_CHOICES,
+  type PrecisionChoice,
+  withPrecision,
+} from "./backend/native/engine.ts";
+export type { Precision } from "./backend/native/dnnl.ts";
 // file formats
 export * from "./io/atomic_write.ts";
 export * from "./io/json_lines.ts";

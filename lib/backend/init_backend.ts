@@ -25,7 +25,14 @@ import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { activateNativeEngine, describeNativeEngine, openNativeEngine } from "./native/engine.ts";
+import {
+  activateNativeEngine,
+  describeNativeEngine,
+  openNativeEngine,
+  PRECISION_CHOICES,
+  type PrecisionChoice,
+} from "./native/engine.ts";
+import type { Precision } from "./native/dnnl.ts";
 import { OptionError } from "../option_error.ts";
 import { registerWasmTrainingKernels } from "./wasm/register.ts";
 import { initWasmThreaded, MAX_WASM_THREADS } from "./wasm/threads.ts";
@@ -72,6 +79,12 @@ export interface BackendOptions {
    * (Debian's `libdnnl2`). Tests name a missing file to check the fallback to wasm.
    */
   nativeLibrary?: string;
+  /**
+   * The arithmetic of the native engine's convolutions and matrix products. Default `auto`:
+   * `bf16` where the CPU has bfloat16 dot products (`avx512_bf16`, AMX), else `fp32`. Other
+   * backends compute in float32; `bf16` asked of them is an error.
+   */
+  precision?: PrecisionChoice;
 }
 
 /** What {@link initBackend} chose and why the others were passed over. */
@@ -82,6 +95,8 @@ export interface BackendReport {
   detail: string;
   /** Threads the backend computes with (1 for cpu; the pool size for wasm and native). */
   threads: number;
+  /** The arithmetic of convolutions and matrix products (`bf16` only on the native engine). */
+  precision: Precision;
   /** Backends tried before it and the reason each was skipped. */
   skipped: { name: BackendName; reason: string }[];
 }
@@ -199,13 +214,18 @@ async function tryWasm(registerKernels: boolean, threads: number): Promise<strin
 async function tryNative(
   threads: number,
   library: string | undefined,
-): Promise<{ detail: string; threads: number }> {
+  precision: PrecisionChoice,
+): Promise<{ detail: string; threads: number; precision: Precision }> {
   // oneDNN first: when it is missing, wasm has not been started single-threaded for nothing
-  const engine = openNativeEngine({ threads, library });
+  const engine = openNativeEngine({ threads, library, precision });
   // single-threaded wasm under oneDNN's pool (why: native/engine.ts)
   const wasm = await tryWasm(true, 1);
   activateNativeEngine();
-  return { detail: `${describeNativeEngine(engine)} over wasm (${wasm})`, threads: engine.threads };
+  return {
+    detail: `${describeNativeEngine(engine)} over wasm (${wasm})`,
+    threads: engine.threads,
+    precision: engine.precision,
+  };
 }
 
 async function tryCpu(): Promise<void> {
@@ -228,6 +248,12 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       `unknown {backend} '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`,
     );
   }
+  const precisionChoice = options.precision ?? "auto";
+  if (!PRECISION_CHOICES.includes(precisionChoice)) {
+    throw new OptionError(
+      `unknown {precision} '${precisionChoice}': expected one of ${PRECISION_CHOICES.join(", ")}`,
+    );
+  }
   // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
   tf.enableProdMode();
   const order: BackendName[] = choice === "auto"
@@ -236,20 +262,24 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   const skipped: BackendReport["skipped"] = [];
   for (const name of order) {
     try {
-      let detail = "", nativeThreads = 1;
+      if (precisionChoice === "bf16" && name !== "native") {
+        throw new Error(`precision bf16 runs on the native engine only (oneDNN)`);
+      }
+      let detail = "", nativeThreads = 1, precision: Precision = "fp32";
       if (name === "tensorflow") await tryTensorflow();
       else if (name === "webgpu") detail = await tryWebgpu(choice === "auto");
       else if (name === "native") {
-        ({ detail, threads: nativeThreads } = await tryNative(
+        ({ detail, threads: nativeThreads, precision } = await tryNative(
           options.threads ?? 1,
           options.nativeLibrary,
+          precisionChoice,
         ));
       } else if (name === "wasm") {
         detail = await tryWasm(options.wasmTrainingKernels ?? true, options.threads ?? 1);
       } else await tryCpu();
       await tf.ready();
       const threads = name === "wasm" ? getThreadsCount() : name === "native" ? nativeThreads : 1;
-      return { name, detail, skipped, threads };
+      return { name, detail, skipped, threads, precision };
     } catch (err) {
       if (choice !== "auto") throw new Error(`backend '${name}' is unavailable: ${firstLine(err)}`);
       skipped.push({ name, reason: firstLine(err) });
@@ -272,6 +302,20 @@ export function backendFromEnv(): BackendChoice {
     throw new Error(`GAN_BACKEND expects one of ${BACKEND_CHOICES.join("|")}, got '${value}'`);
   }
   return value as BackendChoice;
+}
+
+/**
+ * The precision entry points use when none is given: `GAN_PRECISION`, else `auto`. This is the
+ * one place the library reads it.
+ *
+ * @throws when `GAN_PRECISION` is not one of `auto`, `fp32`, `bf16`.
+ */
+export function precisionFromEnv(): PrecisionChoice {
+  const value = Deno.env.get("GAN_PRECISION") ?? "auto";
+  if (!PRECISION_CHOICES.includes(value as PrecisionChoice)) {
+    throw new Error(`GAN_PRECISION expects one of ${PRECISION_CHOICES.join("|")}, got '${value}'`);
+  }
+  return value as PrecisionChoice;
 }
 
 /**

@@ -18,7 +18,9 @@ import {
   type BackendReport,
   defaultThreads,
   initBackend,
+  precisionFromEnv,
 } from "../backend/init_backend.ts";
+import { PRECISION_CHOICES, type PrecisionChoice } from "../backend/native/engine.ts";
 import { OptionError } from "../option_error.ts";
 
 /** A usage error: the CLI prints it with the usage text and exits with status 2. */
@@ -96,6 +98,16 @@ export const THREADS_FLAG = {
   value: { type: "int", min: 1, max: 8 },
   help: "threads of every pool (wasm, oneDNN), 1..8",
   shown: "$GAN_THREADS or the CPU count",
+} as const satisfies Flag;
+
+/** `--precision auto|fp32|bf16`, shared by every command that computes. */
+export const PRECISION_FLAG = {
+  name: "precision",
+  arg: "P",
+  value: { type: "choice", choices: PRECISION_CHOICES },
+  help: "arithmetic of convs and matmuls on the native engine: auto|fp32|bf16 (auto: bf16 " +
+    "where the CPU has avx512_bf16 or AMX)",
+  shown: "$GAN_PRECISION or auto",
 } as const satisfies Flag;
 
 /** `--data-dir DIR`, for commands that load Fashion-MNIST. */
@@ -247,20 +259,22 @@ export async function runCommand<F extends readonly Flag[]>(
 
 /**
  * Starts the backend an entry point asks for: `--backend`, else `GAN_BACKEND`, else `auto`,
- * with `--threads`, else `GAN_THREADS`, else the CPU count. Other backend options pass through.
+ * with `--threads`, else `GAN_THREADS`, else the CPU count, at `--precision`, else
+ * `GAN_PRECISION`, else `auto`. Other backend options pass through.
  *
- * @throws {UsageError} when `GAN_BACKEND` or `GAN_THREADS` holds a bad value.
+ * @throws {UsageError} when `GAN_BACKEND`, `GAN_THREADS` or `GAN_PRECISION` holds a bad value.
  */
 export function startBackend(
-  flags: { backend?: string; threads?: number },
+  flags: { backend?: string; threads?: number; precision?: string },
   options: { wasmTrainingKernels?: boolean } = {},
 ): Promise<BackendReport> {
-  let backend, threads;
+  let backend, threads, precision;
   try {
     backend = (flags.backend as ReturnType<typeof backendFromEnv> | undefined) ?? backendFromEnv();
     threads = flags.threads ?? defaultThreads();
+    precision = (flags.precision as PrecisionChoice | undefined) ?? precisionFromEnv();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return initBackend({ ...options, backend, threads });
+  return initBackend({ ...options, backend, threads, precision });
 }

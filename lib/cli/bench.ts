@@ -2,9 +2,8 @@
  * `deno task bench`: times training steps of the report's loop (batch 64, D every step, G every
  * 2nd step on fresh noise) after a warm-up, per model, on the selected backend. `--kernels`
  * prints per-kernel GFLOP/s instead (stock wasm, this project's kernel pack, and the native
- * engine where it starts). `--compare` times every engine in one run: the native engine, the
- * wasm pack and stock wasm, each in a process of its own (so peak RSS is each one's), and
- * prints one table.
+ * engine where it starts). `--compare` times every engine in one run (`bench_compare.ts`),
+ * `--against REV` beside another commit's.
  *
  * The images are uniform noise in [-1, 1] rather than Fashion-MNIST: a step costs the same, and
  * the benchmark then needs no dataset.
@@ -25,10 +24,14 @@ import {
   type Flag,
   type FlagValues,
   HELP_FLAG,
+  PRECISION_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
+  UsageError,
 } from "./args.ts";
+import { Dnnl } from "../backend/native/dnnl.ts";
+import { compareEngines } from "./bench_compare.ts";
 import { runKernelBench } from "./bench_kernels.ts";
 import { formatProfile, profileSteps } from "./bench_profile.ts";
 
@@ -55,12 +58,28 @@ const FLAGS = [
     shown: "64",
   },
   BACKEND_FLAG,
+  PRECISION_FLAG,
   THREADS_FLAG,
   {
     name: "compare",
     value: { type: "boolean" },
-    help: "native engine, wasm pack and stock wasm in one run, per model, one process\n" +
-      "each (the conv models cannot train on stock wasm: it has no filter gradient)",
+    help: "native engine (bf16 and fp32), wasm pack and stock wasm in one run, per\n" +
+      "model, one process each (the conv models cannot train on stock wasm: it has no\n" +
+      "filter gradient)",
+  },
+  {
+    name: "against",
+    arg: "REV",
+    value: { type: "string" },
+    help: "with --compare: also time the native engine of this git revision (a commit,\n" +
+      "tag or branch of this repository), checked out into a temporary worktree",
+  },
+  {
+    name: "rounds",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "with --compare: time every engine N times, interleaved; report medians",
+    shown: "1",
   },
   {
     name: "json",
@@ -92,7 +111,7 @@ const COMMAND: Command<typeof FLAGS> = {
   synopsis: `deno task bench [--model ${
     [...MODEL_KINDS, "all"].join("|")
   }] [--steps N] [--backend NAME] [--json]
-       deno task bench --compare [--model NAME] [--steps N] [--threads N]
+       deno task bench --compare [--against REV] [--rounds N] [--model NAME] [--steps N]
        deno task bench --kernels [--quick]
        deno task bench --profile [--model NAME] [--steps N]`,
   flags: FLAGS,
@@ -179,63 +198,27 @@ export async function benchModel(
   };
 }
 
-/** The engines `--compare` times, with the flags that select each. */
-const ENGINES: { name: string; args: string[] }[] = [
-  { name: "native", args: ["--backend", "native"] },
-  { name: "wasm pack", args: ["--backend", "wasm"] },
-  { name: "stock wasm", args: ["--backend", "wasm", "--stock"] },
-];
-
-/** `--compare`: every engine, one subprocess each, then one table with ratios to native. */
-async function compare(flags: BenchFlags): Promise<void> {
-  const kinds = modelsOf(flags);
-  const pass = (["threads", "steps", "batch-size"] as const).flatMap((k) =>
-    flags[k] !== undefined ? [`--${k}`, String(flags[k])] : []
-  );
-  const rows: Record<string, string>[] = [];
-  for (const kind of kinds) {
-    let nativeS: number | null = null;
-    for (const engine of ENGINES) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-all",
-          import.meta.filename!,
-          "--json",
-          "--model",
-          kind,
-          ...engine.args,
-          ...pass,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-      let r: Partial<BenchResult> & { error?: string } = {};
-      try {
-        r = JSON.parse(text);
-      } catch {
-        r = { error: new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "failed" };
-      }
-      if (engine.name === "native" && r.sPerStep) nativeS = r.sPerStep;
-      rows.push({
-        model: kind,
-        engine: engine.name,
-        "s/step": r.sPerStep ? r.sPerStep.toFixed(3) : "-",
-        "x native": r.sPerStep && nativeS ? (r.sPerStep / nativeS).toFixed(2) : "-",
-        "images/s": r.imagesPerS ? String(r.imagesPerS) : "-",
-        "peak RSS MB": r.peakRssMB ? String(r.peakRssMB) : "-",
-        threads: r.threads ? String(r.threads) : "-",
-        note: r.error ? r.error.slice(0, 60) : "",
-      });
-      console.log(`${kind} on ${engine.name}: ${rows.at(-1)!["s/step"]} s/step`);
-    }
-  }
-  console.table(rows);
-}
-
 async function main(flags: BenchFlags): Promise<void> {
-  if (flags.compare) return await compare(flags);
+  if (flags.compare) {
+    let bf16 = false;
+    try {
+      bf16 = Dnnl.open().info.bf16;
+    } catch {
+      // no oneDNN: the native rows will say so
+    }
+    return await compareEngines({
+      kinds: modelsOf(flags),
+      passThrough: (["threads", "steps", "batch-size"] as const).flatMap((k) =>
+        flags[k] !== undefined ? [`--${k}`, String(flags[k])] : []
+      ),
+      rounds: flags.rounds ?? 1,
+      against: flags.against,
+      bf16,
+    });
+  }
+  if (flags.against !== undefined || flags.rounds !== undefined) {
+    throw new UsageError("--against and --rounds go with --compare");
+  }
   const report = await startBackend(flags, { wasmTrainingKernels: !flags.stock });
   if (!flags.json) console.log(describeBackend(report));
   if (flags.kernels) return await runKernelBench((l) => console.log(l), !!flags.quick);

@@ -20,6 +20,7 @@ import {
   type Flag,
   type FlagValues,
   HELP_FLAG,
+  PRECISION_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
@@ -58,6 +59,7 @@ const FLAGS = [
   },
   DATA_DIR_FLAG,
   BACKEND_FLAG,
+  PRECISION_FLAG,
   THREADS_FLAG,
   HELP_FLAG,
 ] as const satisfies readonly Flag[];

@@ -15,6 +15,7 @@ import {
   type Flag,
   type FlagValues,
   HELP_FLAG,
+  PRECISION_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
@@ -40,6 +41,7 @@ const FLAGS = [
   { name: "seed", arg: "N", value: { type: "int", min: 0 }, help: "training seed", shown: "0" },
   DATA_DIR_FLAG,
   BACKEND_FLAG,
+  PRECISION_FLAG,
   THREADS_FLAG,
   HELP_FLAG,
 ] as const satisfies readonly Flag[];

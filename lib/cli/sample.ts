@@ -18,6 +18,7 @@ import {
   type Flag,
   type FlagValues,
   HELP_FLAG,
+  PRECISION_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
@@ -65,6 +66,7 @@ const FLAGS = [
     expects: "a class 0..9",
   },
   BACKEND_FLAG,
+  PRECISION_FLAG,
   THREADS_FLAG,
   HELP_FLAG,
 ] as const satisfies readonly Flag[];

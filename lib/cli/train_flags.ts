@@ -17,6 +17,7 @@ import {
   type FlagValues,
   HELP_FLAG,
   parseCommand,
+  PRECISION_FLAG,
   THREADS_FLAG,
 } from "./args.ts";
 
@@ -95,6 +96,7 @@ export const TRAIN_FLAGS = [
     field: "seed",
   }),
   BACKEND_FLAG,
+  PRECISION_FLAG,
   THREADS_FLAG,
   {
     name: "resume",

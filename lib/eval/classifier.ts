@@ -35,6 +35,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
+import { withPrecision } from "../backend/native/engine.ts";
 import { readTidyAsync } from "../backend/read_tidy.ts";
 import { batches, batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
@@ -185,8 +186,11 @@ export class Judge {
           tf.mul(tf.tensor4d(images.subarray(start * 784, (start + b) * 784), [b, 28, 28, 1]), 2),
           1,
         ) as tf.Tensor4D;
-        const out = this.forward(x, { training: false });
-        return tf.concat([out.features, tf.softmax(out.logits)], 1);
+        // the judge measures: float32 whatever precision trains
+        return withPrecision("fp32", () => {
+          const out = this.forward(x, { training: false });
+          return tf.concat([out.features, tf.softmax(out.logits)], 1);
+        });
       });
       for (let i = 0; i < b; i++) {
         features.set(both.subarray(i * (d + 10), i * (d + 10) + d), (start + i) * d);

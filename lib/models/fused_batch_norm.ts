@@ -21,13 +21,18 @@
  * the one of the separate kernels.
  *
  * On the native engine the same operation runs as oneDNN primitives (batch norm, the
- * activation, the mask product; `backend/native/dnnl.ts`), vectorised and threaded, on the same
+ * activation, the mask product; `backend/native/batch_norm.ts`), vectorised and threaded, on the same
  * memory: the same formulas, with oneDNN's summation order (results agree to float32 rounding).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type BatchNormShape, ptrOf } from "../backend/native/dnnl.ts";
+import {
+  batchNormBackward,
+  batchNormForward,
+  type BatchNormShape,
+} from "../backend/native/batch_norm.ts";
+import { ptrOf } from "../backend/native/dnnl.ts";
 import { nativeEngine } from "../backend/native/engine.ts";
 
 /** The activation fused after a BatchNorm: none, ReLU, or LeakyReLU with its slope. */
@@ -128,7 +133,7 @@ export function fusedBatchNormTrain(
       // deno-lint-ignore no-explicit-any
       ((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: any) => {
         const value = newTensor(xIn.shape, (out) => {
-          dnnl.batchNormForward(shape, eps, negSlope, {
+          batchNormForward(dnnl, shape, eps, negSlope, {
             x: ptrOf(valuesOf(xIn)),
             gamma: ptrOf(valuesOf(gIn)),
             beta: ptrOf(valuesOf(bIn)),
@@ -145,7 +150,7 @@ export function fusedBatchNormTrain(
             const [xSaved, ySaved, gSaved, bSaved] = saved;
             const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
             const dx = newTensor(xIn.shape, (g) => {
-              dnnl.batchNormBackward(shape, eps, negSlope, {
+              batchNormBackward(dnnl, shape, eps, negSlope, {
                 x: ptrOf(valuesOf(xSaved)),
                 y: ptrOf(valuesOf(ySaved)),
                 mean: ptrOf(mean),

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { activePrecision } from "../backend/native/engine.ts";
 import { batches, batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
 import { OptionError } from "../option_error.ts";
@@ -193,6 +194,7 @@ export async function trainRun(options: RunOptions): Promise<RunResult> {
         steps: trainer.step - startStep,
         seconds: (performance.now() - t0) / 1000,
         backend: options.backend ?? tf.getBackend(),
+        precision: activePrecision(),
         stepsPerEpoch,
         trainImages: train.count,
         command: options.command,

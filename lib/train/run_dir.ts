@@ -74,6 +74,11 @@ export interface RunStats {
   sPerStep: number;
   /** The backend of the last call that trained. */
   backend: string;
+  /**
+   * The arithmetic of that call's convolutions and matrix products (`fp32`, or `bf16` mixed
+   * precision); runs written before it was recorded were fp32.
+   */
+  precision?: string;
   /** The machine of that call: CPU model and logical cores. */
   machine: string;
   /** When the last call that trained ended (ISO 8601, UTC). */
@@ -90,6 +95,8 @@ export interface TrainingCall {
   seconds: number;
   /** The backend it ran on. */
   backend: string;
+  /** The precision it trained at (`fp32`, `bf16`). */
+  precision: string;
   /** Batches per epoch of its training split. */
   stepsPerEpoch: number;
   /** Images in that split. */
@@ -331,6 +338,7 @@ export class RunDir {
       seconds,
       sPerStep: seconds / Math.max(1, steps),
       backend: call.backend,
+      precision: call.precision,
       machine: machineName(),
       date: new Date().toISOString(),
       commands: [...(before?.commands ?? []), ...(call.command ? [call.command] : [])],

@@ -25,7 +25,14 @@ Deno.test("snapshots are written as [0, 1] grids and read back in training order
   run.writeSnapshot({ step: 3 }, images(0.2), 4);
   const png = run.writeSnapshot({ epoch: 1 }, images(0.8), 4);
   assert.equal(path.basename(png), "epoch-001.png");
-  run.addTiming({ steps: 5, seconds: 1, backend: "cpu", stepsPerEpoch: 5, trainImages: 40 });
+  run.addTiming({
+    steps: 5,
+    seconds: 1,
+    backend: "cpu",
+    precision: "fp32",
+    stepsPerEpoch: 5,
+    trainImages: 40,
+  });
   const snaps = run.snapshots();
   assert.deepEqual(snaps.map((s) => [s.label, s.step, s.count]), [["step 3", 3, 4], [
     "epoch 1",
@@ -60,6 +67,7 @@ Deno.test("timing adds up over calls, and a directory that is no run says so", (
     steps: 10,
     seconds: 3,
     backend: "cpu",
+    precision: "fp32",
     stepsPerEpoch: 938,
     trainImages: 60000,
     command: "deno task train --model dcgan --steps 10",
@@ -68,14 +76,16 @@ Deno.test("timing adds up over calls, and a directory that is no run says so", (
     steps: 30,
     seconds: 5,
     backend: "wasm",
+    precision: "bf16",
     stepsPerEpoch: 938,
     trainImages: 60000,
   });
-  assert.deepEqual([stats.steps, stats.seconds, stats.sPerStep, stats.backend], [
+  assert.deepEqual([stats.steps, stats.seconds, stats.sPerStep, stats.backend, stats.precision], [
     40,
     8,
     0.2,
     "wasm",
+    "bf16",
   ]);
   assert.deepEqual(run.stats(), stats);
   assert.deepEqual(stats.commands, ["deno task train --model dcgan --steps 10"]);

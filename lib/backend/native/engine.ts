@@ -14,13 +14,22 @@
  *
  * @module
  */
-import { Dnnl, type DnnlInfo } from "./dnnl.ts";
+import * as tf from "@tensorflow/tfjs";
+import { Dnnl, type DnnlInfo, type Precision } from "./dnnl.ts";
 import { registerNativeKernels } from "./kernels.ts";
+
+/** What `--precision` may ask for: a precision, or `auto` (bf16 where the CPU has it). */
+export type PrecisionChoice = "auto" | Precision;
+
+/** The precision choices, `auto` first. */
+export const PRECISION_CHOICES: readonly PrecisionChoice[] = ["auto", "fp32", "bf16"];
 
 /** What {@link openNativeEngine} opened. */
 export interface NativeEngineReport extends DnnlInfo {
   /** Threads of oneDNN's OpenMP pool. */
   threads: number;
+  /** The arithmetic of convolutions and matrix products. */
+  precision: Precision;
 }
 
 /** Options of {@link openNativeEngine}. */
@@ -29,6 +38,39 @@ export interface NativeEngineOptions {
   threads: number;
   /** oneDNN's library file; default: `libdnnl.so.2`, then `libdnnl.so`. */
   library?: string;
+  /**
+   * The arithmetic of convolutions and matrix products. Default `auto`: {@link autoPrecision}
+   * of the CPU. `bf16` on a CPU without bfloat16 dot products is an error.
+   */
+  precision?: PrecisionChoice;
+}
+
+/**
+ * What `auto` means on a CPU: `bf16` where oneDNN dispatches to `avx512_core_bf16` or AMX
+ * (bfloat16 dot products in hardware), else `fp32`. The quality of bf16 training was measured
+ * against fp32 before this became the default (`docs/performance.md`, "Mixed precision").
+ */
+export function autoPrecision(info: Pick<DnnlInfo, "bf16">): Precision {
+  return info.bf16 ? "bf16" : "fp32";
+}
+
+/**
+ * The precision `choice` resolves to on a CPU that oneDNN reports as `info`.
+ *
+ * @throws when `bf16` is asked for on a CPU without bfloat16 dot products, naming its ISA.
+ */
+export function resolvePrecision(choice: PrecisionChoice, info: DnnlInfo): Precision {
+  if (!PRECISION_CHOICES.includes(choice)) {
+    throw new Error(`precision must be one of ${PRECISION_CHOICES.join(", ")}, got '${choice}'`);
+  }
+  if (choice === "auto") return autoPrecision(info);
+  if (choice === "bf16" && !info.bf16) {
+    throw new Error(
+      `precision bf16 needs a CPU with bfloat16 dot products (avx512_bf16 or AMX); oneDNN ` +
+        `reports ${info.isa} here: use fp32`,
+    );
+  }
+  return choice;
 }
 
 let opened: { dnnl: Dnnl; report: NativeEngineReport } | null = null;
@@ -48,10 +90,12 @@ function setOmpThreads(threads: number): number {
 }
 
 /**
- * Opens oneDNN and sizes its pool (nothing is registered yet: see
- * {@link activateNativeEngine}). A second call reuses the library and resizes the pool.
+ * Opens oneDNN, sizes its pool and sets its precision (nothing is registered yet: see
+ * {@link activateNativeEngine}). A second call reuses the library, resizes the pool and sets
+ * the precision again.
  *
- * @throws naming the library and the apt package (`libdnnl2`) when oneDNN does not open.
+ * @throws naming the library and the apt package (`libdnnl2`) when oneDNN does not open, or
+ * when the precision cannot run on this CPU.
  */
 export function openNativeEngine(options: NativeEngineOptions): NativeEngineReport {
   const { threads } = options;
@@ -60,8 +104,10 @@ export function openNativeEngine(options: NativeEngineOptions): NativeEngineRepo
   }
   if (!opened) {
     const dnnl = Dnnl.open(options.library);
-    opened = { dnnl, report: { ...dnnl.info, threads } };
+    opened = { dnnl, report: { ...dnnl.info, threads, precision: "fp32" } };
   }
+  const precision = resolvePrecision(options.precision ?? "auto", opened.dnnl.info);
+  opened.dnnl.precision = opened.report.precision = precision;
   opened.report.threads = setOmpThreads(threads);
   return { ...opened.report };
 }
@@ -83,9 +129,39 @@ export function nativeEngine(): Dnnl | null {
   return active ? opened?.dnnl ?? null : null;
 }
 
-/** One line for the backend report: library, version, ISA, threads. */
+/**
+ * The precision convolutions and matrix products compute at now: the native engine's when it
+ * runs, else `fp32`.
+ */
+export function activePrecision(): Precision {
+  return (tf.getBackend() === "wasm" ? nativeEngine()?.precision : undefined) ?? "fp32";
+}
+
+/**
+ * Runs `fn` with the native engine at `precision` (when it is active), then restores the
+ * engine's own: measurements (the judge's features) and drawing samples stay float32 whatever
+ * precision trains.
+ *
+ * @example
+ * ```ts
+ * const features = withPrecision("fp32", () => judge.forward(x, { training: false }));
+ * ```
+ */
+export function withPrecision<T>(precision: Precision, fn: () => T): T {
+  const dnnl = nativeEngine();
+  if (!dnnl || dnnl.precision === precision) return fn();
+  const before = dnnl.precision;
+  dnnl.precision = precision;
+  try {
+    return fn();
+  } finally {
+    dnnl.precision = before;
+  }
+}
+
+/** One line for the backend report: library, version, ISA, threads, precision. */
 export function describeNativeEngine(report: NativeEngineReport): string {
   return `oneDNN ${report.version} (${report.library}, ${report.isa}, ${report.threads} OpenMP thread${
     report.threads === 1 ? "" : "s"
-  })`;
+  }, precision ${report.precision})`;
 }

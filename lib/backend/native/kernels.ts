@@ -42,7 +42,9 @@ import {
   packKernelFuncs,
   runKernel,
 } from "../wasm/wasm_util.ts";
-import { type ConvPass, type ConvShape, type Dnnl, ptrOf } from "./dnnl.ts";
+import { convolve, type ConvPass, type ConvShape } from "./convolution.ts";
+import { type Dnnl, offsetPtr, ptrOf } from "./dnnl.ts";
+import { gemm } from "./matmul.ts";
 
 /** The engine the kernels call; set by {@link registerNativeKernels}. */
 let engine: Dnnl | null = null;
@@ -117,7 +119,14 @@ function runConv(
 ): TensorInfo {
   const out = makeOutput(backend, outShape);
   const [px, pw, py] = [x ?? out, w ?? out, y ?? out].map((t) => ptr(backend, t));
-  activeEngine().conv(shape, pass, px, pw, py);
+  // inputs are immutable while their dataId lives: their converted copies can be reused
+  const ids = { x: x?.dataId, w: w?.dataId, y: y?.dataId };
+  convolve(activeEngine(), shape, pass, {
+    x: px,
+    w: pw,
+    y: py,
+    ids: Deno.env.get("NOIDS") ? undefined : ids,
+  });
   return out;
 }
 
@@ -215,23 +224,19 @@ export function nativeBatchMatMul(
   const batch = Math.max(batchA, batchB);
   const out = makeOutput(backend, [...batchShape, m, n]);
   const dnnl = activeEngine();
-  const base = (t: TensorInfo) => Deno.UnsafePointer.value(ptr(backend, t));
-  const [pa, pb, pc] = [base(a), base(b), base(out)];
-  const at = (p: number | bigint, offsetFloats: number) =>
-    Deno.UnsafePointer.create(BigInt(p) + BigInt(offsetFloats * 4));
+  const [pa, pb, pc] = [a, b, out].map((t) => ptr(backend, t));
+  const at = (p: Deno.PointerValue, offsetFloats: number) => offsetPtr(p, offsetFloats * 4);
+  const trans = { transA: transposeA, transB: transposeB };
   if (batch === 1 || (batchB === 1 && !transposeA)) {
     // one GEMM: a shared B under a stack of A is one tall product
     const rows = batchB === 1 && !transposeA ? batch * m : m;
-    dnnl.sgemm(transposeA, transposeB, rows, n, k, at(pa, 0), at(pb, 0), at(pc, 0));
+    gemm(dnnl, { ...trans, m: rows, n, k }, pa, pb, pc);
     return out;
   }
   for (let i = 0; i < batch; i++) {
-    dnnl.sgemm(
-      transposeA,
-      transposeB,
-      m,
-      n,
-      k,
+    gemm(
+      dnnl,
+      { ...trans, m, n, k },
       at(pa, batchA === 1 ? 0 : i * m * k),
       at(pb, batchB === 1 ? 0 : i * k * n),
       at(pc, i * m * n),

@@ -17,7 +17,7 @@ import { nativeKernelCalls } from "../../../lib/backend/native/kernels.ts";
 import { rejection } from "../../_support/errors.ts";
 import { smallConfig } from "../../_support/small_config.ts";
 import { loadTinyDataset } from "../../_support/tiny_dataset.ts";
-import { nativeUnavailableReason } from "./native_util.ts";
+import { cpuHasBf16, nativeUnavailableReason } from "./native_util.ts";
 
 const reason = nativeUnavailableReason();
 const ignore = reason !== null;
@@ -56,7 +56,7 @@ Deno.test({
     assert.equal(report.threads, 1);
     assert.match(
       describeBackend(report),
-      /^backend native \(oneDNN 2\.\d+\.\d+ \(libdnnl\.so\.2, (avx512\w*|avx2\w*|avx|sse41|isa \w+), 1 OpenMP thread\) over wasm \(SIMD, 1 thread, training kernels registered\)\)/,
+      /^backend native \(oneDNN 2\.\d+\.\d+ \(libdnnl\.so\.2, (avx512\w*|avx2\w*|avx|sse41|isa \w+), 1 OpenMP thread, precision (fp32|bf16)\) over wasm \(SIMD, 1 thread, training kernels registered\)\)/,
     );
   },
 });
@@ -125,29 +125,33 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "dcgan on native: a resumed run produces the same losses as an uninterrupted one",
-  ignore,
-  async fn() {
-    // two OpenMP threads: oneDNN's threaded reductions must be deterministic too
-    await initBackend({ backend: "native", threads: 2 });
-    const train = await tinyTrain();
-    const whole = tmp(), split = tmp();
-    await trainRun({ outDir: whole, config: smallConfig("dcgan", { epochs: 2 }), train });
-    await trainRun({
-      outDir: split,
-      config: smallConfig("dcgan", { epochs: 2, maxSteps: 7 }),
-      train,
-    });
-    await trainRun({
-      outDir: split,
-      config: smallConfig("dcgan", { epochs: 2 }),
-      train,
-      resume: true,
-    });
-    assert.deepEqual(new RunDir(split).history(), new RunDir(whole).history());
-  },
-});
+for (const precision of ["fp32", "bf16"] as const) {
+  Deno.test({
+    name:
+      `dcgan on native at ${precision}: a resumed run produces the same losses as an uninterrupted one`,
+    ignore: ignore || (precision === "bf16" && !cpuHasBf16()),
+    async fn() {
+      // two OpenMP threads: oneDNN's threaded reductions must be deterministic too
+      await initBackend({ backend: "native", threads: 2, precision });
+      const train = await tinyTrain();
+      const whole = tmp(), split = tmp();
+      await trainRun({ outDir: whole, config: smallConfig("dcgan", { epochs: 2 }), train });
+      await trainRun({
+        outDir: split,
+        config: smallConfig("dcgan", { epochs: 2, maxSteps: 7 }),
+        train,
+      });
+      await trainRun({
+        outDir: split,
+        config: smallConfig("dcgan", { epochs: 2 }),
+        train,
+        resume: true,
+      });
+      assert.deepEqual(new RunDir(split).history(), new RunDir(whole).history());
+      assert.equal(new RunDir(split).stats()?.precision, precision);
+    },
+  });
+}
 
 Deno.test({
   name: "Adam on native (oneDNN passes) matches the JS loop on cpu over three steps",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DNNL_LIBRARIES } from "../../../lib/backend/native/dnnl.ts";
+import { Dnnl, DNNL_LIBRARIES } from "../../../lib/backend/native/dnnl.ts";
 
 /** Null when oneDNN opens, else why not (tests that need it are ignored with this reason). */
 export function nativeUnavailableReason(): string | null {
@@ -17,4 +17,10 @@ export function nativeUnavailableReason(): string | null {
     }
   }
   return "oneDNN is not installed (apt-get install libdnnl2)";
+}
+
+/** Whether oneDNN opens and this CPU has bfloat16 dot products (avx512_bf16 or AMX). */
+export function cpuHasBf16(): boolean {
+  if (nativeUnavailableReason()) return false;
+  return Dnnl.open().info.bf16;
 }

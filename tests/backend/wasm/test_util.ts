@@ -28,10 +28,12 @@ export function kernelEngine(): KernelEngine {
 
 /**
  * Sets the backend of the engine under test up (through the project's own initBackend): wasm
- * with the pack, or the native engine over it.
+ * with the pack, or the native engine over it at fp32.
  */
 export async function initWasm(): Promise<void> {
-  await initBackend({ backend: engine });
+  // float32: these suites compare with the cpu backend at float32 tolerances (the bf16
+  // kernels have their own bounds: native/precision_test.ts)
+  await initBackend({ backend: engine, precision: "fp32" });
 }
 
 /** Deterministic pseudo-random float32 data in [-1, 1). */
