@@ -180,6 +180,84 @@ function checked(flag: Flag, raw: string | boolean): string | number | boolean {
 }
 
 /**
+ * `--epochs -1` as `--epochs=-1`: node's parseArgs reads a value that starts with a dash as a
+ * flag, and would call the flag ambiguous; joined, the value reaches the range check that
+ * names what the flag expects.
+ */
+function joinDashValues(command: Command, args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].startsWith("--") && !args[i].includes("=")
+      ? command.flags.find((f) => `--${f.name}` === args[i])
+      : undefined;
+    const next = args[i + 1];
+    if (flag && flag.value.type !== "boolean" && next?.startsWith("-") && !isFlag(command, next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+function isFlag(command: Command, token: string): boolean {
+  const name = token.replace(/^--?/, "").split("=")[0];
+  return command.flags.some((f) => f.name === name || f.short === name);
+}
+
+/** Edit distance between two short strings (for flag suggestions). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * The flag of `command` closest to the unknown `name` (a typo, a missing `s`, a prefix), or
+ * undefined when none is close.
+ *
+ * @example
+ * ```ts
+ * closestFlag(TRAIN_COMMAND, "epoch"); // "epochs"
+ * ```
+ */
+export function closestFlag(command: Command, name: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const f of command.flags) {
+    const d = f.name.startsWith(name) || name.startsWith(f.name)
+      ? Math.min(1, editDistance(name, f.name))
+      : editDistance(name, f.name);
+    if (!best || d < best.d) best = { name: f.name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.name : undefined;
+}
+
+/** parseArgs's errors in this CLI's words: the flag, what it expects, the closest flag. */
+function explainParseError(command: Command, err: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(err.message)?.[1] ?? "";
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const name = option.replace(/^--?/, "");
+    const near = closestFlag(command, name);
+    return `unknown flag ${option}${near ? `; did you mean --${near}?` : ""} (--help lists them)`;
+  }
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const flag = command.flags.find((f) => option === `--${f.name}` || option === `-${f.short}`);
+    if (flag && flag.value.type !== "boolean") {
+      return `--${flag.name} expects a value${flag.arg ? ` (${flag.arg})` : ""}`;
+    }
+    if (flag) return `--${flag.name} takes no value`;
+  }
+  return err.message;
+}
+
+/**
  * Parses `args` against `command`'s flags: unknown flags, missing values, values out of range
  * and missing required flags are {@link UsageError}s naming the flag. `--help` skips the
  * required check.
@@ -191,7 +269,7 @@ export function parseCommand<F extends readonly Flag[]>(
   let values: Record<string, string | boolean | undefined>, positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: [...args],
+      args: joinDashValues(command, args),
       options: Object.fromEntries(command.flags.map((f) => [
         f.name,
         {
@@ -203,7 +281,7 @@ export function parseCommand<F extends readonly Flag[]>(
       allowPositionals: true,
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(explainParseError(command, err as Error & { code?: string }));
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const out: Record<string, string | number | boolean> = {};

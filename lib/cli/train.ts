@@ -7,13 +7,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { backendSummary, describeBackend } from "../backend/init_backend.ts";
 import { batches } from "../data/batches.ts";
-import { loadFashionMnist, type Split } from "../data/fashion_mnist.ts";
+import { checkNamedDataDirs, loadFashionMnist, type Split } from "../data/fashion_mnist.ts";
 import { DEFAULT_JUDGE_FILE } from "../eval/classifier.ts";
 import { ensureJudge, type ReadyJudge } from "../eval/ensure_judge.ts";
 import { QualityJudge } from "../eval/quality.ts";
 import { architecture } from "../models/registry.ts";
 import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
-import { trainRun } from "../train/run.ts";
+import { checkRunTarget, trainRun } from "../train/run.ts";
 import type { TrainConfig } from "../train/train_config.ts";
 import { runCommand, startBackend, UsageError } from "./args.ts";
 import { formatDuration, ProgressLine } from "./progress_line.ts";
@@ -23,6 +23,9 @@ async function main(flags: TrainFlags): Promise<number> {
   const config = configFromFlags(flags);
   const dryRun = !!flags["dry-run"];
   if (!dryRun && flags.out === undefined) throw new UsageError("--out DIR is required");
+  // every input a person typed is checked before the backend starts or the data loads
+  checkNamedDataDirs({ dataDir: flags["data-dir"] });
+  if (!dryRun) checkRunTarget(flags.out!, !!flags.resume);
 
   const report = await startBackend(flags);
   const out = new ProgressLine();

@@ -15,6 +15,7 @@
  * @module
  */
 import * as fs from "node:fs";
+import { OptionError } from "../option_error.ts";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -161,6 +162,33 @@ export function findFile(dir: string, file: DatasetFile): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks the directories a user named (the `dataDir` option, `FASHION_MNIST_DIR`): each must
+ * hold the four files. Call it before any expensive work; {@link loadFashionMnist} calls it too.
+ *
+ * @throws {OptionError} naming `dataDir` (or an Error naming `FASHION_MNIST_DIR`), the directory
+ * and the files it lacks, rather than quietly reading the data from somewhere else.
+ */
+export function checkNamedDataDirs(
+  options: Pick<LoadOptions, "dataDir" | "searchPath"> = {},
+): void {
+  const named = searchLocations(options).filter((l) =>
+    l.origin === "dataDir option" || l.origin === "FASHION_MNIST_DIR"
+  );
+  for (const loc of named) {
+    const missing = Object.values(FILES).filter((f) => !findFile(loc.dir, f)).map((f) => f.name);
+    if (missing.length === 0) continue;
+    const all = Object.values(FILES).map((f) => f.name).join(", ");
+    const message = !fs.existsSync(loc.dir)
+      ? `'${loc.dir}' does not exist; it should hold the four Fashion-MNIST files ${all}`
+      : missing.length === 4
+      ? `'${loc.dir}' holds none of the four Fashion-MNIST files (${all}, plain or .gz)`
+      : `'${loc.dir}' lacks ${missing.join(", ")} (plain or .gz) of the four Fashion-MNIST files`;
+    if (loc.origin === "dataDir option") throw new OptionError(`{dataDir}: ${message}`);
+    throw new Error(`FASHION_MNIST_DIR: ${message}`);
+  }
+}
+
 /** The first location that holds all four files, or undefined. */
 export function locateDataset(locations: SearchLocation[]): SearchLocation | undefined {
   return locations.find((loc) => Object.values(FILES).every((f) => findFile(loc.dir, f)));
@@ -250,6 +278,7 @@ async function downloadInto(base: string, dir: string): Promise<void> {
  * nowhere and cannot be downloaded; or naming the file and the problem when one is broken.
  */
 export async function loadFashionMnist(options: LoadOptions = {}): Promise<FashionMnist> {
+  checkNamedDataDirs(options);
   const locations = searchLocations(options);
   let found = locateDataset(locations);
   if (!found) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { activePrecision } from "../backend/native/engine.ts";
 import { batches, batchesPerEpoch } from "../data/batches.ts";
@@ -140,6 +141,50 @@ export function fixedNoise(config: TrainConfig): tf.Tensor2D {
 }
 
 /**
+ * Checks that a run can be written to `outDir` (call it before any expensive work; `trainRun`
+ * calls it too): the directory is created if it is missing, and a resume needs a checkpoint,
+ * a fresh run none.
+ *
+ * @example
+ * ```ts
+ * checkRunTarget("runs/dcgan", false); // throws at once if runs/dcgan is a file or holds a run
+ * ```
+ * @throws {OptionError} naming `outDir` when it exists as something other than a directory or
+ * cannot be created, or when it already holds a run and `resume` is false; naming `resume` when
+ * there is no checkpoint to resume from.
+ */
+export function checkRunTarget(outDir: string, resume: boolean): RunDir {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(outDir);
+  } catch {
+    // missing: created below
+  }
+  if (stat && !stat.isDirectory()) {
+    throw new OptionError(`{outDir}: '${outDir}' exists and is not a directory`);
+  }
+  if (!stat) {
+    try {
+      fs.mkdirSync(outDir, { recursive: true });
+    } catch (err) {
+      throw new OptionError(
+        `{outDir}: cannot create '${outDir}' (${(err as Error).message.split("\n")[0]})`,
+      );
+    }
+  }
+  const run = new RunDir(outDir);
+  if (run.hasCheckpoint() && !resume) {
+    throw new OptionError(
+      `${outDir} already holds a run (${run.paths.checkpoint}); pass {resume} to continue it, or choose another {outDir}`,
+    );
+  }
+  if (resume && !run.hasCheckpoint()) {
+    throw new OptionError(`{resume}: no checkpoint at ${run.paths.checkpoint} to resume from`);
+  }
+  return run;
+}
+
+/**
  * Trains (or resumes) the run in `options.outDir` until its epochs or `maxSteps` are done.
  *
  * @throws when the directory already holds a run and `resume` is not set, when a resume's
@@ -148,16 +193,8 @@ export function fixedNoise(config: TrainConfig): tf.Tensor2D {
  */
 export async function trainRun(options: RunOptions): Promise<RunResult> {
   const { config, train, callbacks = {} } = options;
-  const run = new RunDir(options.outDir);
+  const run = checkRunTarget(options.outDir, !!options.resume);
   const paths = run.paths;
-  if (run.hasCheckpoint() && !options.resume) {
-    throw new OptionError(
-      `${options.outDir} already holds a run (${paths.checkpoint}); pass {resume} to continue it, or choose another {outDir}`,
-    );
-  }
-  if (options.resume && !run.hasCheckpoint()) {
-    throw new OptionError(`{resume}: no checkpoint at ${paths.checkpoint} to resume from`);
-  }
   const stepsPerEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
   if (stepsPerEpoch < 1) {
     throw new Error(`the training split (${train.count}) has no full batch of ${config.batchSize}`);

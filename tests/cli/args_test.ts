@@ -49,7 +49,7 @@ Deno.test("bad values, unknown flags, stray arguments and missing required flags
     [["--out", "x", "--threads", "9"], /--threads expects an integer in 1\.\.8, got '9'/],
     [["--out", "x", "--ema", "1"], /--ema expects a number in \[0, 1\), got '1'/],
     [["--out", "x", "--loss", "mse"], /--loss expects one of bce\|hinge, got 'mse'/],
-    [["--out", "x", "--bogus"], /Unknown option '--bogus'/],
+    [["--out", "x", "--bogus"], /unknown flag --bogus/],
     [["--out", "x", "extra"], /unexpected argument 'extra'/],
     [["--resume"], /--out is required/],
   ];

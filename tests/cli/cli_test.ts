@@ -31,8 +31,79 @@ async function cli(
 Deno.test("an unknown flag is a usage error with exit status 2", async () => {
   const r = await cli("train.ts", "--model", "mlp", "--bogus");
   assert.equal(r.code, 2);
-  assert.match(r.err, /error: Unknown option '--bogus'/);
+  assert.match(r.err, /error: unknown flag --bogus \(--help lists them\)/);
   assert.match(r.err, /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan --out DIR/);
+});
+
+Deno.test("an unknown flag close to a real one suggests it", async () => {
+  for (const [typo, meant] of [["--epoch", "epochs"], ["--sead", "seed"], ["--outt", "out"]]) {
+    const r = await cli("train.ts", "--model", "mlp", typo, "3");
+    assert.equal(r.code, 2);
+    assert.match(r.err, new RegExp(`error: unknown flag ${typo}; did you mean --${meant}\\?`));
+  }
+});
+
+Deno.test("negative, zero, fractional, non-numeric and missing values name the flag and what it expects", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--epochs", "-1"], /--epochs expects an integer >= 1, got '-1'/],
+    [["--epochs", "0"], /--epochs expects an integer >= 1, got '0'/],
+    [["--epochs", "2.5"], /--epochs expects an integer >= 1, got '2\.5'/],
+    [["--batch-size", "many"], /--batch-size expects an integer >= 1, got 'many'/],
+    [["--lr-g", "-0.1"], /--lr-g expects a number in \[0, 1\], got '-0\.1'/],
+    [["--epochs"], /--epochs expects a value \(N\)/],
+    [["--dry-run=yes"], /--dry-run takes no value/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/never-made", ...args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.err, message);
+  }
+  assert.ok(!fs.existsSync("/tmp/never-made"));
+});
+
+Deno.test("an --out that is a file or cannot be created is refused before the data loads", async () => {
+  const file = path.join(fs.mkdtempSync("/tmp/out-"), "a-file");
+  fs.writeFileSync(file, "x");
+  let r = await cli("train.ts", "--model", "mlp", "--epochs", "1", "--out", file);
+  assert.equal(r.code, 1);
+  assert.match(r.err, new RegExp(`error: --out: '${file}' exists and is not a directory`));
+  assert.doesNotMatch(r.out, /^data:/m);
+  r = await cli("train.ts", "--model", "mlp", "--epochs", "1", "--out", `${file}/run`);
+  assert.equal(r.code, 1);
+  assert.match(r.err, new RegExp(`error: --out: cannot create '${file}/run'`));
+  assert.doesNotMatch(r.out, /^backend/m);
+});
+
+Deno.test("a --data-dir or FASHION_MNIST_DIR without the files is an error naming the directory and the files", async () => {
+  const empty = fs.mkdtempSync("/tmp/no-data-");
+  const out = path.join(fs.mkdtempSync("/tmp/out-"), "run");
+  let r = await cli("train.ts", "--model", "mlp", "--out", out, "--data-dir", empty);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    new RegExp(
+      `error: --data-dir: '${empty}' holds none of the four Fashion-MNIST files \\(train-images-idx3-ubyte, `,
+    ),
+  );
+  assert.ok(!fs.existsSync(out), "nothing was created");
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      path.join(root, "lib/cli/train.ts"),
+      "--model",
+      "mlp",
+      "--out",
+      out,
+    ],
+    env: { NO_COLOR: "1", GAN_BACKEND: "wasm", FASHION_MNIST_DIR: empty },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const res = await cmd.output();
+  r = { code: res.code, out: "", err: new TextDecoder().decode(res.stderr) };
+  assert.equal(r.code, 1);
+  assert.match(r.err, new RegExp(`error: FASHION_MNIST_DIR: '${empty}' holds none`));
 });
 
 Deno.test("bad flag values are named in the error", async () => {

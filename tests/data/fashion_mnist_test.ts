@@ -3,12 +3,14 @@ import { rejection } from "../_support/errors.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  checkNamedDataDirs,
   CLASS_NAMES,
   DEBIAN_DIR,
   encodeIdx,
   FILES,
   loadFashionMnist,
   locateDataset,
+  OptionError,
   searchLocations,
 } from "../../lib/mod.ts";
 import { tinyPixel, writeTinyDataset } from "../_support/tiny_dataset.ts";
@@ -74,17 +76,44 @@ Deno.test("no data anywhere and no download names every place looked and how to 
   const empty = fs.mkdtempSync("/tmp/empty-");
   const err = await rejection(() =>
     loadFashionMnist({
-      dataDir: empty,
-      searchPath: [{ dir: "/nope", origin: "project cache" }],
+      searchPath: [{ dir: empty, origin: "project cache" }, { dir: "/nope", origin: "Debian" }],
       download: false,
     })
   );
   const msg = (err as Error).message;
   assert.match(msg, /Fashion-MNIST not found/);
-  assert.match(msg, new RegExp(`${empty} \\(dataDir option\\)`));
-  assert.match(msg, /\/nope \(project cache\)/);
+  assert.match(msg, new RegExp(`${empty} \\(project cache\\)`));
+  assert.match(msg, /\/nope \(Debian\)/);
   assert.match(msg, /apt-get install dataset-fashion-mnist/);
   assert.match(msg, /FASHION_MNIST_DIR/);
+});
+
+Deno.test("a named directory without the files is an error naming it and the files, never passed over", async () => {
+  const empty = fs.mkdtempSync("/tmp/empty-");
+  const elsewhere = [{ dir: writeTinyDataset(), origin: "project cache" }];
+  const err = await rejection(() =>
+    loadFashionMnist({ dataDir: empty, searchPath: elsewhere, download: false })
+  );
+  assert.ok(err instanceof OptionError);
+  assert.equal(
+    err.message,
+    `dataDir: '${empty}' holds none of the four Fashion-MNIST files (train-images-idx3-ubyte, ` +
+      "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)",
+  );
+  const partial = writeTinyDataset();
+  fs.rmSync(path.join(partial, FILES.testLabels.name));
+  assert.throws(
+    () => checkNamedDataDirs({ dataDir: partial }),
+    new RegExp(`dataDir: '${partial}' lacks t10k-labels-idx1-ubyte \\(plain or \\.gz\\)`),
+  );
+  assert.throws(
+    () => checkNamedDataDirs({ dataDir: "/no/such/dir" }),
+    /dataDir: '\/no\/such\/dir' does not exist; it should hold the four Fashion-MNIST files/,
+  );
+  assert.throws(
+    () => checkNamedDataDirs({ searchPath: [{ dir: empty, origin: "FASHION_MNIST_DIR" }] }),
+    new RegExp(`^Error: FASHION_MNIST_DIR: '${empty}' holds none`),
+  );
 });
 
 Deno.test("an unreachable mirror is reported with the download error", async () => {
