@@ -66,7 +66,7 @@ export interface BackendOptions {
    */
   wasmTrainingKernels?: boolean;
   /**
-   * Threads for the wasm backend (1..8). Default 1: the stock single-threaded SIMD build.
+   * Threads for the wasm backend (1..{@link MAX_WASM_THREADS}). Default 1: the stock single-threaded SIMD build.
    * More loads tfjs's threaded SIMD build (`wasm/threads.ts`), about 1.7-2x faster conv and
    * matmul on 2 idle cores but slower when the cores are busy. The first wasm
    * initialisation in a process fixes the count; later calls reuse that backend. When threads
@@ -322,7 +322,7 @@ export function precisionFromEnv(): PrecisionChoice {
  * The thread count entry points use when none is given: `GAN_THREADS`, else the number of
  * logical CPUs (capped at 8, tfjs's limit). This is the one place the library reads it.
  *
- * @throws when `GAN_THREADS` is not an integer in 1..8.
+ * @throws when `GAN_THREADS` is not an integer in 1..{@link MAX_WASM_THREADS}.
  */
 export function defaultThreads(): number {
   const fromEnv = Deno.env.get("GAN_THREADS");

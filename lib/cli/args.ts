@@ -21,6 +21,7 @@ import {
   precisionFromEnv,
 } from "../backend/init_backend.ts";
 import { PRECISION_CHOICES, type PrecisionChoice } from "../backend/native/engine.ts";
+import { MAX_WASM_THREADS } from "../backend/wasm/threads.ts";
 import { OptionError } from "../option_error.ts";
 
 /** A usage error: the CLI prints it with the usage text and exits with status 2. */
@@ -95,8 +96,8 @@ export const BACKEND_FLAG = {
 export const THREADS_FLAG = {
   name: "threads",
   arg: "N",
-  value: { type: "int", min: 1, max: 8 },
-  help: "threads of every pool (wasm, oneDNN), 1..8",
+  value: { type: "int", min: 1, max: MAX_WASM_THREADS },
+  help: `threads of every pool (wasm, oneDNN), 1..${MAX_WASM_THREADS}`,
   shown: "$GAN_THREADS or the CPU count",
 } as const satisfies Flag;
 
@@ -109,6 +110,48 @@ export const PRECISION_FLAG = {
     "where the CPU has avx512_bf16 or AMX)",
   shown: "$GAN_PRECISION or auto",
 } as const satisfies Flag;
+
+/** `--run DIR`: a run directory, for commands that read a trained generator. */
+export const RUN_FLAG = {
+  name: "run",
+  arg: "DIR",
+  value: { type: "string" },
+  help: "a run directory written by 'deno task train'",
+} as const satisfies Flag;
+
+/** `--pretrained NAME`: a shipped model, the other source of a trained generator. */
+export const PRETRAINED_FLAG = {
+  name: "pretrained",
+  arg: "NAME",
+  value: { type: "string" },
+  help: "a shipped model of assets/pretrained/ (e.g. dcgan)",
+} as const satisfies Flag;
+
+/**
+ * The one of `names` that `flags` gives (a group of alternatives such as `--run` and
+ * `--pretrained`); the usage error names the group from `command`'s flag table.
+ *
+ * @example
+ * ```ts
+ * const source = exactlyOne(COMMAND, flags, ["run", "pretrained"]); // "run" or "pretrained"
+ * ```
+ * @throws {UsageError} "give exactly one of --run DIR or --pretrained NAME" unless exactly one
+ * is given.
+ */
+export function exactlyOne<N extends string>(
+  command: Command,
+  flags: Record<string, unknown>,
+  names: readonly N[],
+): N {
+  const given = names.filter((n) => flags[n] !== undefined && flags[n] !== false);
+  if (given.length === 1) return given[0];
+  const shown = names.map((n) => {
+    const f = command.flags.find((f) => f.name === n);
+    return `--${n}${f?.arg ? ` ${f.arg}` : ""}`;
+  });
+  const list = shown.length > 1 ? `${shown.slice(0, -1).join(", ")} or ${shown.at(-1)}` : shown[0];
+  throw new UsageError(`give exactly one of ${list}`);
+}
 
 /** `--data-dir DIR`, for commands that load Fashion-MNIST. */
 export const DATA_DIR_FLAG = {

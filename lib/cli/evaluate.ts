@@ -19,10 +19,13 @@ import {
   BACKEND_FLAG,
   type Command,
   DATA_DIR_FLAG,
+  exactlyOne,
   type Flag,
   type FlagValues,
   HELP_FLAG,
   PRECISION_FLAG,
+  PRETRAINED_FLAG,
+  RUN_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
@@ -31,18 +34,8 @@ import {
 import { formatDuration } from "./progress_line.ts";
 
 const FLAGS = [
-  {
-    name: "run",
-    arg: "DIR",
-    value: { type: "string" },
-    help: "sample --n images from a run's latest checkpoint ('deno task train')",
-  },
-  {
-    name: "pretrained",
-    arg: "NAME",
-    value: { type: "string" },
-    help: "sample --n images from a shipped model of assets/pretrained/ (e.g. dcgan)",
-  },
+  { ...RUN_FLAG, help: "sample --n images from a run's latest checkpoint ('deno task train')" },
+  { ...PRETRAINED_FLAG, help: "sample --n images from a shipped model (e.g. dcgan)" },
   {
     name: "npy",
     arg: "FILE",
@@ -132,14 +125,11 @@ function rows(s: QualityScores): [string, string][] {
 }
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
-  const sources = [flags.run, flags.pretrained, flags.npy].map((v) => v !== undefined);
-  if ([...sources, !!flags.real].filter(Boolean).length !== 1) {
-    throw new UsageError("give exactly one of --run DIR, --pretrained NAME, --npy FILE or --real");
-  }
-  const run = flags.run !== undefined
-    ? new RunDir(flags.run)
-    : flags.pretrained !== undefined
-    ? openPretrained(flags.pretrained).run
+  const given = exactlyOne(COMMAND, flags, ["run", "pretrained", "npy", "real"]);
+  const run = given === "run"
+    ? new RunDir(flags.run!)
+    : given === "pretrained"
+    ? openPretrained(flags.pretrained!).run
     : undefined;
   const n = flags.n ?? 10_000, seed = flags.seed ?? 0;
   if (flags.npy !== undefined && !fs.existsSync(flags.npy)) {

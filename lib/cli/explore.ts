@@ -17,24 +17,21 @@ import {
   BACKEND_FLAG,
   type Command,
   DATA_DIR_FLAG,
+  exactlyOne,
   type Flag,
   type FlagValues,
   HELP_FLAG,
   PRECISION_FLAG,
+  PRETRAINED_FLAG,
+  RUN_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
-  UsageError,
 } from "./args.ts";
 
 const FLAGS = [
-  {
-    name: "pretrained",
-    arg: "NAME",
-    value: { type: "string" },
-    help: "a shipped model of assets/pretrained/ (e.g. dcgan)",
-  },
-  { name: "run", arg: "DIR", value: { type: "string" }, help: "a run directory instead" },
+  PRETRAINED_FLAG,
+  RUN_FLAG,
   {
     name: "port",
     arg: "N",
@@ -74,10 +71,8 @@ const COMMAND: Command<typeof FLAGS> = {
 };
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<number> {
-  if ((flags.run === undefined) === (flags.pretrained === undefined)) {
-    throw new UsageError("give exactly one of --pretrained NAME or --run DIR");
-  }
-  const shipped = flags.pretrained !== undefined ? openPretrained(flags.pretrained) : undefined;
+  const source = exactlyOne(COMMAND, flags, ["run", "pretrained"]);
+  const shipped = source === "pretrained" ? openPretrained(flags.pretrained!) : undefined;
   const run = shipped?.run ?? new RunDir(flags.run!);
   const report = await startBackend(flags);
   console.log(describeBackend(report));

@@ -15,10 +15,13 @@ import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
 import {
   BACKEND_FLAG,
   type Command,
+  exactlyOne,
   type Flag,
   type FlagValues,
   HELP_FLAG,
   PRECISION_FLAG,
+  PRETRAINED_FLAG,
+  RUN_FLAG,
   runCommand,
   startBackend,
   THREADS_FLAG,
@@ -30,18 +33,8 @@ const classList = (from: number, to: number) =>
   CLASS_NAMES.slice(from, to).map((c, i) => `${from + i} ${c}`).join(", ");
 
 const FLAGS = [
-  {
-    name: "run",
-    arg: "DIR",
-    value: { type: "string" },
-    help: "a run directory written by 'deno task train'",
-  },
-  {
-    name: "pretrained",
-    arg: "NAME",
-    value: { type: "string" },
-    help: "a shipped model of assets/pretrained/ instead (e.g. dcgan)",
-  },
+  RUN_FLAG,
+  PRETRAINED_FLAG,
   { name: "n", arg: "N", value: { type: "int", min: 1 }, help: "number of images", required: true },
   {
     name: "out",
@@ -85,11 +78,8 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   if (out !== undefined && !out.endsWith(".npy")) {
     throw new UsageError(`--out must name a .npy file, got '${out}'`);
   }
-  if ((flags.run === undefined) === (flags.pretrained === undefined)) {
-    throw new UsageError("give exactly one of --run DIR or --pretrained NAME");
-  }
-  const run = flags.run !== undefined
-    ? new RunDir(flags.run)
+  const run = exactlyOne(COMMAND, flags, ["run", "pretrained"]) === "run"
+    ? new RunDir(flags.run!)
     : openPretrained(flags.pretrained!).run;
   console.log(describeBackend(await startBackend(flags)));
 

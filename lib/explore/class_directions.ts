@@ -10,6 +10,18 @@ import { argMax, type Judge } from "../eval/classifier.ts";
 import type { Generator } from "../models/generator.ts";
 import { Rng } from "../random.ts";
 
+/**
+ * The generator drew too few images that the judge reads confidently as a class: a class
+ * direction or edit needs more training (or more samples) first.
+ */
+export class TooFewConfidentSamplesError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TooFewConfidentSamplesError";
+  }
+}
+
 /** The mean latent vector of each class, as the judge reads the samples. */
 export interface ClassLatents {
   /** Latent length. */
@@ -86,7 +98,9 @@ export async function classLatents(
 /** The direction from class `from` to class `to`: mean z of `to` minus mean z of `from`. */
 export function classDirection(latents: ClassLatents, from: number, to: number): Float32Array {
   for (const c of [from, to]) {
-    if (!latents.counts[c]) throw new Error(`class ${c} has no confident samples to average`);
+    if (!latents.counts[c]) {
+      throw new TooFewConfidentSamplesError(`class ${c} has no confident samples to average`);
+    }
   }
   return latents.means[to].map((v, d) => v - latents.means[from][d]);
 }
@@ -140,7 +154,11 @@ export async function editSuccess(
   const rng = new Rng(seed);
   const chosen: number[] = [];
   for (let tries = 0; chosen.length < samples * zDim; tries++) {
-    if (tries > 200) throw new Error(`fewer than ${samples} confident samples of class ${from}`);
+    if (tries > 200) {
+      throw new TooFewConfidentSamplesError(
+        `fewer than ${samples} confident samples of class ${from}`,
+      );
+    }
     const z = noise(rng, 500, zDim);
     (await judged(generator, judge, z)).forEach(({ cls, p }, i) => {
       if (cls === from && p >= 0.9 && chosen.length < samples * zDim) {

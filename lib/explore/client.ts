@@ -83,8 +83,34 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T;
 }
 
-async function main(): Promise<void> {
-  const backend = await chooseBackend();
+/** What every panel shares: the model, the latent state, and drawing the main image. */
+interface View {
+  generator: Generator;
+  info: ModelInfo;
+  zDim: number;
+  state: {
+    seed: number;
+    base: Float32Array;
+    dims: Map<number, number>;
+    classOf: number;
+    edit: { from: number; to: number; strength: number };
+    directions: DirectionsInfo | null;
+  };
+  /** The latent vector drawn now: the seed's noise, the sliders, the class edit. */
+  z(): Float32Array;
+  /** The class input of `n` images (conditional models), else undefined. */
+  classes(n: number): Int32Array | undefined;
+  /** Redraws the main image (one drawing at a time; later changes are drawn once after). */
+  draw(): Promise<void>;
+  /** Resolves when the drawing under way is done. */
+  settled(): Promise<void>;
+  /** The main image's pixels. */
+  pixels(): Float32Array;
+  /** The judge's reading of the main image. */
+  judge(): Promise<JudgeReading>;
+}
+
+async function createView(backend: string): Promise<View> {
   const info = await getJson<ModelInfo>("/api/model");
   const bytes = new Uint8Array(await (await fetch("/api/generator")).arrayBuffer());
   const generator = Generator.fromCheckpoint(
@@ -92,65 +118,76 @@ async function main(): Promise<void> {
     "generator",
   );
   const zDim = info.config.zDim;
-  const state = {
+  const state: View["state"] = {
     seed: 0,
-    base: new Float32Array(zDim) as Float32Array,
-    dims: new Map<number, number>(),
+    base: new Float32Array(zDim),
+    dims: new Map(),
     classOf: 0,
     edit: { from: 0, to: 1, strength: 0 },
-    directions: null as DirectionsInfo | null,
+    directions: null,
   };
-
   $("title").textContent = `${info.label}, step ${info.step.toLocaleString("en-US")}`;
   $("source").textContent =
     `${info.source} — drawn in this browser with TensorFlow.js (${backend})`;
-
-  const z = (): Float32Array => {
-    const out = state.base.slice();
-    for (const [d, v] of state.dims) out[d] = v;
-    const dir = state.directions;
-    if (dir && state.edit.strength !== 0) {
-      const { from, to, strength } = state.edit;
-      for (let d = 0; d < zDim; d++) out[d] += strength * (dir.means[to][d] - dir.means[from][d]);
-    }
-    return out;
-  };
-  const classes = (n: number) =>
-    generator.conditional ? new Int32Array(n).fill(state.classOf) : undefined;
   let pixels: Float32Array = new Float32Array(784);
-  // one drawing at a time; changes made meanwhile are drawn once it is done
-  let drawing: Promise<void> | null = null, stale = false;
-  const draw = (): Promise<void> => {
-    stale = true;
-    drawing ??= (async () => {
-      while (stale) {
-        stale = false;
-        pixels = await generator.fromLatents(z(), { classes: classes(1) });
-        drawImages($("main"), pixels, SCALE);
+  let drawing: Promise<void> | null = null, stale = false, judging = 0;
+  const view: View = {
+    generator,
+    info,
+    zDim,
+    state,
+    z() {
+      const out = state.base.slice();
+      for (const [d, v] of state.dims) out[d] = v;
+      const dir = state.directions;
+      if (dir && state.edit.strength !== 0) {
+        const { from, to, strength } = state.edit;
+        for (let d = 0; d < zDim; d++) {
+          out[d] += strength * (dir.means[to][d] - dir.means[from][d]);
+        }
       }
-      drawing = null;
-      void readJudge();
-    })();
-    return drawing;
+      return out;
+    },
+    classes: (n) => generator.conditional ? new Int32Array(n).fill(state.classOf) : undefined,
+    draw() {
+      stale = true;
+      drawing ??= (async () => {
+        while (stale) {
+          stale = false;
+          pixels = await generator.fromLatents(view.z(), { classes: view.classes(1) });
+          drawImages($("main"), pixels, SCALE);
+        }
+        drawing = null;
+        void readJudge();
+      })();
+      return drawing;
+    },
+    settled: async () => {
+      await drawing;
+    },
+    pixels: () => pixels,
+    judge: () =>
+      getJson<JudgeReading>("/api/judge", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ pixels: Array.from(pixels) }),
+      }),
   };
-  let judging = 0;
   const readJudge = async () => {
     const ticket = ++judging;
-    const r = await judge();
+    const r = await view.judge();
     if (ticket === judging) {
       $("judge").textContent = `the judge reads: ${r.className} (${
         (100 * r.probability).toFixed(0)
       }%)`;
     }
   };
-  const judge = () =>
-    getJson<JudgeReading>("/api/judge", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ pixels: Array.from(pixels) }),
-    });
+  return view;
+}
 
-  // sliders, one per chosen dimension
+/** The seed and one slider per chosen latent dimension; returns setSeed, setDim and reset. */
+function latentPanel(view: View) {
+  const { state, zDim } = view;
   const sliders = $("sliders");
   const addSlider = (dim: number) => {
     if (document.getElementById(`dim-${dim}`)) return;
@@ -166,7 +203,7 @@ async function main(): Promise<void> {
     input.addEventListener("input", () => {
       state.dims.set(dim, Number(input.value));
       show();
-      draw();
+      view.draw();
     });
   };
   const resetSliders = () => {
@@ -183,7 +220,7 @@ async function main(): Promise<void> {
     ($("seed") as HTMLInputElement).value = String(seed);
     state.base = new Rng(seed).fillNormal(new Float32Array(zDim)); // as `sample --seed` draws
     resetSliders();
-    return draw();
+    return view.draw();
   };
   const setDim = (dim: number, value: number) => {
     if (!(Number.isInteger(dim) && dim >= 0 && dim < zDim)) throw new Error(`no dimension ${dim}`);
@@ -191,74 +228,87 @@ async function main(): Promise<void> {
     const input = $(`dim-${dim}`) as HTMLInputElement;
     input.value = String(value);
     input.dispatchEvent(new Event("input"));
-    return draw();
+    return view.draw();
   };
-  info.sliderDims.forEach(addSlider);
+  view.info.sliderDims.forEach(addSlider);
   $("seed").addEventListener(
     "change",
     () => setSeed(Number(($("seed") as HTMLInputElement).value) || 0),
   );
   $("random").addEventListener("click", () => setSeed(Math.floor(Math.random() * 1e6)));
-  $("reset").addEventListener("click", () => (resetSliders(), draw()));
+  $("reset").addEventListener("click", () => (resetSliders(), view.draw()));
   $("add-dim").addEventListener("click", () => {
     const dim = Number(($("new-dim") as HTMLInputElement).value);
     if (Number.isInteger(dim) && dim >= 0 && dim < zDim) addSlider(dim);
   });
+  return { setSeed, setDim, resetSliders };
+}
 
-  // the class of a conditional model
+/** The class picker of a conditional model; returns setClass. */
+function classPanel(view: View, onChange: () => void) {
   const classSelect = $("class") as HTMLSelectElement;
-  classSelect.innerHTML = info.classNames.map((c, i) => `<option value="${i}">${i} ${c}</option>`)
-    .join("");
-  $("class-row").hidden = !generator.conditional;
+  classSelect.innerHTML = view.info.classNames
+    .map((c, i) => `<option value="${i}">${i} ${c}</option>`).join("");
+  $("class-row").hidden = !view.generator.conditional;
   const setClass = (c: number) => {
-    state.classOf = c;
+    view.state.classOf = c;
     classSelect.value = String(c);
-    return draw();
+    return view.draw();
   };
-  classSelect.addEventListener("change", () => setClass(Number(classSelect.value)));
+  classSelect.addEventListener("change", () => (setClass(Number(classSelect.value)), onChange()));
+  return setClass;
+}
 
-  // interpolation between two latent points: a strip and an animation
-  // A and B start as the noise of seeds 0 and 1
+/**
+ * Interpolation between two latent points (A and B start as the noise of seeds 0 and 1): a
+ * strip and an animation. Returns the strip's drawing.
+ */
+function interpolationPanel(view: View): () => Promise<void> {
+  const { generator, zDim } = view;
   let pointA = new Rng(0).fillNormal(new Float32Array(zDim));
   let pointB = new Rng(1).fillNormal(new Float32Array(zDim));
   const path = () => (($("interp-mode") as HTMLSelectElement).value === "spherical" ? slerp : lerp);
   const drawStrip = async () => {
     const frames = path()(pointA, pointB, 10);
-    drawImages($("strip"), await generator.fromLatents(frames, { classes: classes(10) }), 2);
+    drawImages($("strip"), await generator.fromLatents(frames, { classes: view.classes(10) }), 2);
   };
-  $("set-a").addEventListener("click", () => ((pointA = z()), drawStrip()));
-  $("set-b").addEventListener("click", () => ((pointB = z()), drawStrip()));
+  $("set-a").addEventListener("click", () => ((pointA = view.z()), drawStrip()));
+  $("set-b").addEventListener("click", () => ((pointB = view.z()), drawStrip()));
   $("interp-mode").addEventListener("change", drawStrip);
   $("play").addEventListener("click", async () => {
     const frames = path()(pointA, pointB, 30);
-    const images = await generator.fromLatents(frames, { classes: classes(30) });
+    const images = await generator.fromLatents(frames, { classes: view.classes(30) });
     for (const i of [...Array(30).keys(), ...[...Array(30).keys()].reverse()]) {
       drawImages($("main"), images.subarray(i * 784, (i + 1) * 784), SCALE);
       await new Promise((r) => setTimeout(r, 50));
     }
-    draw();
+    view.draw();
   });
+  return drawStrip;
+}
 
-  // a whole sweep of one dimension
+/** A whole sweep of one dimension; returns its drawing. */
+function sweepPanel(view: View): () => Promise<void> {
   const drawGrid = async () => {
     const dim = Number(($("grid-dim") as HTMLInputElement).value);
-    if (!(Number.isInteger(dim) && dim >= 0 && dim < zDim)) return;
-    const values = linspace(-3, 3, 9);
+    if (!(Number.isInteger(dim) && dim >= 0 && dim < view.zDim)) return;
+    const latents = sweepDimension(view.z(), dim, linspace(-3, 3, 9));
     drawImages(
       $("grid"),
-      await generator.fromLatents(sweepDimension(z(), dim, values), { classes: classes(9) }),
+      await view.generator.fromLatents(latents, { classes: view.classes(9) }),
       2,
     );
   };
   $("grid-go").addEventListener("click", drawGrid);
-  // the strip and the sweep show the class the picker asks for, as the main image does
-  classSelect.addEventListener("change", () => Promise.all([drawStrip(), drawGrid()]));
+  return drawGrid;
+}
 
-  // projection of a real test image
+/** Projection of a real test image onto the generator's latent space. */
+async function projectionPanel(view: View, resetSliders: () => void): Promise<void> {
   const tests = await getJson<TestImage[]>("/api/test-images");
   const testSelect = $("test-image") as HTMLSelectElement;
   testSelect.innerHTML = tests.map((t, i) =>
-    `<option value="${i}">test #${t.index} (${info.classNames[t.label]})</option>`
+    `<option value="${i}">test #${t.index} (${view.info.classNames[t.label]})</option>`
   ).join("");
   const testPixels = (t: TestImage) =>
     Float32Array.from(atob(t.pixels), (c) => c.charCodeAt(0) / 255);
@@ -268,58 +318,75 @@ async function main(): Promise<void> {
     const t = tests[Number(testSelect.value)], target = testPixels(t);
     $("projection").textContent = "projecting…";
     await new Promise((r) => setTimeout(r, 0));
-    const p = await projectImage(generator, target, { steps: 200, classOf: state.classOf });
+    const p = await projectImage(view.generator, target, {
+      steps: 200,
+      classOf: view.state.classOf,
+    });
     $("reconstruction").hidden = false;
     drawImages($("reconstruction"), p.image, 4);
     $("projection").textContent = `pixel error ${p.mse.toFixed(4)}; the nearest training image ` +
       `(#${t.nearestIndex}) is at ${t.nearestMse.toFixed(4)}`;
-    state.base = p.z;
+    view.state.base = p.z;
     resetSliders();
-    draw();
+    view.draw();
   });
   showTarget();
+}
 
-  // class directions (unconditional models)
+/** Edits along class directions (unconditional models). */
+function editPanel(view: View): void {
+  const { info, state } = view;
   $("edit-row").hidden = !info.directions;
-  if (info.directions) {
-    const fill = (id: string, value: number) => {
-      const s = $(id) as HTMLSelectElement;
-      s.innerHTML = info.classNames.map((c, i) => `<option value="${i}">${c}</option>`).join("");
-      s.value = String(value);
-      s.addEventListener("change", () => {
-        state.edit = { ...state.edit, [id === "edit-from" ? "from" : "to"]: Number(s.value) };
-        draw();
-      });
-    };
-    fill("edit-from", 0);
-    fill("edit-to", 1);
-    $("edit-strength").addEventListener("input", async () => {
-      state.directions ??= await getJson<DirectionsInfo>("/api/directions");
-      state.edit = {
-        ...state.edit,
-        strength: Number(($("edit-strength") as HTMLInputElement).value),
-      };
-      $("edit-value").textContent = state.edit.strength.toFixed(2);
-      draw();
+  if (!info.directions) return;
+  const fill = (id: string, value: number) => {
+    const s = $(id) as HTMLSelectElement;
+    s.innerHTML = info.classNames.map((c, i) => `<option value="${i}">${c}</option>`).join("");
+    s.value = String(value);
+    s.addEventListener("change", () => {
+      state.edit = { ...state.edit, [id === "edit-from" ? "from" : "to"]: Number(s.value) };
+      view.draw();
     });
-  }
+  };
+  fill("edit-from", 0);
+  fill("edit-to", 1);
+  $("edit-strength").addEventListener("input", async () => {
+    state.directions ??= await getJson<DirectionsInfo>("/api/directions");
+    state.edit = {
+      ...state.edit,
+      strength: Number(($("edit-strength") as HTMLInputElement).value),
+    };
+    $("edit-value").textContent = state.edit.strength.toFixed(2);
+    view.draw();
+  });
+}
+
+async function main(): Promise<void> {
+  const backend = await chooseBackend();
+  const view = await createView(backend);
+  const { setSeed, setDim, resetSliders } = latentPanel(view);
+  const drawStrip = interpolationPanel(view);
+  const drawGrid = sweepPanel(view);
+  // the strip and the sweep show the class the picker asks for, as the main image does
+  const setClass = classPanel(view, () => void Promise.all([drawStrip(), drawGrid()]));
+  await projectionPanel(view, resetSliders);
+  editPanel(view);
 
   await setSeed(0);
   await drawStrip();
   await drawGrid();
   handle.backend = () => backend;
-  handle.model = () => info;
-  handle.z = () => Array.from(z());
+  handle.model = () => view.info;
+  handle.z = () => Array.from(view.z());
   handle.pixels = async () => {
-    await drawing;
-    return Array.from(pixels);
+    await view.settled();
+    return Array.from(view.pixels());
   };
   handle.setSeed = setSeed;
   handle.setDim = setDim;
   handle.setClass = setClass;
   handle.judge = async () => {
-    await drawing;
-    return judge();
+    await view.settled();
+    return view.judge();
   };
 }
 

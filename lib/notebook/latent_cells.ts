@@ -14,6 +14,7 @@ import {
   editLatents,
   type EditResult,
   editSuccess,
+  TooFewConfidentSamplesError,
 } from "../explore/class_directions.ts";
 import { nearestImage, projectImage } from "../explore/projection.ts";
 import { lerp, linspace, randomWalk, slerp, sweepDimension } from "../latent.ts";
@@ -252,7 +253,7 @@ export async function showClassEdit(
   try {
     edit = await classEditFigure(generator, judge, { from, to, classNames: nb.data.classNames });
   } catch (err) {
-    if (!/confident samples/.test((err as Error).message)) throw err;
+    if (!(err instanceof TooFewConfidentSamplesError)) throw err;
     console.log(`no class edit: ${(err as Error).message} (the generator is too little trained)`);
     return;
   }

@@ -132,49 +132,60 @@ export class GanTrainer {
   }
 
   /**
+   * The fake batch's inputs of one step, drawn from the trainer's stream: random classes (a
+   * conditional G), then noise `[n, zDim]`. The caller disposes them.
+   */
+  fakeInput(n: number): FakeInput {
+    const labels = this.#randomLabels(n);
+    return { z: this.noise(n), labels };
+  }
+
+  /**
    * The D step: D minimises the loss's D objective on `real` images `[b, 28, 28, 1]` and a
-   * fresh fake batch, detached from G, plus the loss's penalty (WGAN-GP). G's weights are not
-   * touched (its BatchNorm running statistics are, as in PyTorch's training mode). Conditional
-   * models need `realLabels` (class indices `[b]`); fake images get random classes. Returns
-   * the fake batch's noise `z` (the caller disposes it).
+   * fake batch drawn by G from `fake` (default: drawn here), detached from G, plus the loss's
+   * penalty (WGAN-GP). G's weights are not touched (its BatchNorm running statistics are, as
+   * in PyTorch's training mode). Conditional models need `realLabels` (class indices `[b]`).
    */
   async discriminatorStep(
     real: tf.Tensor4D,
     realLabels?: tf.Tensor1D,
-  ): Promise<{ dLoss: number; dReal: number; dFake: number; z: tf.Tensor2D }> {
-    const b = real.shape[0], D = this.discriminator, loss = this.loss, config = this.config;
+    fake?: FakeInput,
+  ): Promise<{ dLoss: number; dReal: number; dFake: number }> {
+    const b = real.shape[0], G = this.generator.network, D = this.discriminator;
+    const loss = this.loss, config = this.config;
     if (this.generator.conditional && !realLabels) {
       throw new Error(
         `${config.model.kind} is class-conditional: the D step needs the batch's labels`,
       );
     }
+    const input = fake ?? this.fakeInput(b);
     const yReal = this.generator.conditional ? this.generator.oneHot(realLabels!) : undefined;
-    const yFake = this.#randomLabels(b);
-    const z = this.noise(b);
-    const fake = tf.tidy(() => this.generator.network.apply(z, this.#ctx(yFake))); // detached
+    const images = tf.tidy(() => G.apply(input.z, this.#ctx(input.labels))); // detached from G
     const mix = loss.penalty && tf.tensor1d(this.rng.fillUniform(new Float32Array(b)));
     // the penalty's critic: composite ops (differentiable twice), no running-statistics update
     const critic = (x: tf.Tensor) =>
       D.apply(x, { ...this.#ctx(yReal), updateStats: false, twiceDifferentiable: true });
-    let shown: tf.Tensor | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const outReal = D.apply(real, this.#ctx(yReal)), outFake = D.apply(fake, this.#ctx(yFake));
-      shown = tf.keep(tf.stack([tf.mean(loss.shown(outReal)), tf.mean(loss.shown(outFake))]));
-      const dLoss = loss.discriminator(outReal, outFake, config);
-      return mix ? tf.add(dLoss, loss.penalty!(critic, real, fake, mix, config)) : dLoss;
-    }, [...D.store.params.values()]) as { value: tf.Scalar; grads: tf.NamedTensorMap };
-    tf.dispose([fake, mix, yReal, yFake].filter((t): t is tf.Tensor => t !== undefined));
-    let dLoss = NaN, dReal = NaN, dFake = NaN;
+    let shown: tf.Tensor | undefined, grads: tf.NamedTensorMap | undefined;
     try {
-      [dLoss, dReal, dFake] = await readAndDispose(value, shown);
+      // D objective: real images scored as real, G's as fake (+ penalty)
+      const out = tf.variableGrads(() => {
+        const outReal = D.apply(real, this.#ctx(yReal));
+        const outFake = D.apply(images, this.#ctx(input.labels));
+        shown = tf.keep(tf.stack([tf.mean(loss.shown(outReal)), tf.mean(loss.shown(outFake))]));
+        const dLoss = loss.discriminator(outReal, outFake, config);
+        return mix ? tf.add(dLoss, loss.penalty!(critic, real, images, mix, config)) : dLoss;
+      }, [...D.store.params.values()]) as { value: tf.Scalar; grads: tf.NamedTensorMap };
+      grads = out.grads;
+      const [dLoss, dReal, dFake] = await readAndDispose(out.value, shown);
       this.#update(this.optD, D, grads, "D", dLoss);
-    } catch (err) {
-      tf.dispose(grads);
-      z.dispose();
-      throw err;
+      loss.afterDiscriminatorStep?.(D.store.params.values(), config);
+      return { dLoss, dReal, dFake };
+    } finally {
+      tf.dispose(
+        [images, mix, yReal, ...Object.values(grads ?? {})].filter((x) => x !== undefined),
+      );
+      if (!fake) tf.dispose([input.z, input.labels].filter((x) => x !== undefined));
     }
-    loss.afterDiscriminatorStep?.(D.store.params.values(), config);
-    return { dLoss, dReal, dFake, z };
   }
 
   /**
@@ -187,34 +198,31 @@ export class GanTrainer {
     const G = this.generator.network, D = this.discriminator;
     const y = this.#randomLabels(batchSize);
     const noise = z ?? this.noise(batchSize);
-    const { value, grads } = tf.variableGrads(
-      () => this.loss.generator(D.apply(G.apply(noise, this.#ctx(y)), this.#ctx(y)), this.config),
-      [...G.store.params.values()],
-    );
-    if (!z) noise.dispose();
-    y?.dispose();
-    let gLoss = NaN;
+    let grads: tf.NamedTensorMap | undefined;
     try {
-      [gLoss] = await readAndDispose(value);
-    } catch (err) {
-      tf.dispose(grads);
-      throw err;
+      // G objective: D scores G's images as real
+      const out = tf.variableGrads(
+        () => this.loss.generator(D.apply(G.apply(noise, this.#ctx(y)), this.#ctx(y)), this.config),
+        [...G.store.params.values()],
+      );
+      grads = out.grads;
+      const [gLoss] = await readAndDispose(out.value);
+      this.#update(this.optG, G, grads, "G", gLoss);
+      this.#updateEma();
+      return { gLoss };
+    } finally {
+      tf.dispose(
+        [y, ...(z ? [] : [noise]), ...Object.values(grads ?? {})].filter((x) => x !== undefined),
+      );
     }
-    this.#update(this.optG, G, grads, "G", gLoss);
-    this.#updateEma();
-    return { gLoss };
   }
 
-  /** Applies `grads` to `net` with `opt` when `loss` is finite; frees the gradients either way. */
+  /** Applies `grads` to `net` with `opt` when `loss` is finite (the caller frees `grads`). */
   #update(opt: Adam, net: Network, grads: tf.NamedTensorMap, which: string, loss: number): void {
-    try {
-      if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, which, loss);
-      const byName = new Map<string, tf.Tensor>();
-      for (const [name, v] of net.store.params) byName.set(name, grads[v.name]);
-      opt.apply(byName);
-    } finally {
-      tf.dispose(grads);
-    }
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(this.step + 1, which, loss);
+    const byName = new Map<string, tf.Tensor>();
+    for (const [name, v] of net.store.params) byName.set(name, grads[v.name]);
+    opt.apply(byName);
   }
 
   /** Moves the EMA copy towards G: w_ema <- d w_ema + (1 - d) w; buffers are copied. */
@@ -243,26 +251,27 @@ export class GanTrainer {
     batchIndex: number,
     labels?: tf.Tensor1D,
   ): Promise<StepRecord> {
-    const d = await this.discriminatorStep(images, labels);
-    let gLoss: number | null = null;
+    const b = images.shape[0];
+    const fake = this.fakeInput(b); // the D step's fake batch (and the G step's, if reused)
     try {
+      const d = await this.discriminatorStep(images, labels, fake);
+      let gLoss: number | null = null;
       if (batchIndex % this.config.gEvery === 0) {
-        const z = this.config.reuseFakeForG ? d.z : undefined;
-        gLoss = (await this.generatorStep(images.shape[0], z)).gLoss;
+        gLoss = (await this.generatorStep(b, this.config.reuseFakeForG ? fake.z : undefined)).gLoss;
       }
+      this.generator.step += 1;
+      return {
+        step: this.step,
+        epoch,
+        batch: batchIndex,
+        dLoss: d.dLoss,
+        gLoss,
+        dReal: d.dReal,
+        dFake: d.dFake,
+      };
     } finally {
-      d.z.dispose();
+      tf.dispose([fake.z, fake.labels].filter((x) => x !== undefined));
     }
-    this.generator.step += 1;
-    return {
-      step: this.step,
-      epoch,
-      batch: batchIndex,
-      dLoss: d.dLoss,
-      gLoss,
-      dReal: d.dReal,
-      dFake: d.dFake,
-    };
   }
 
   /** Every tensor of the trainer's state, by checkpoint name (not copies). */
@@ -319,6 +328,14 @@ export class GanTrainer {
     this.generator.dispose();
     this.discriminator.store.dispose();
   }
+}
+
+/** The inputs of a fake batch: noise and, for a conditional G, one-hot classes. */
+export interface FakeInput {
+  /** Latent vectors `[b, zDim]`. */
+  z: tf.Tensor2D;
+  /** One-hot classes `[b, classes]` (conditional models only). */
+  labels?: tf.Tensor2D;
 }
 
 /**

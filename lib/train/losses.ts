@@ -20,9 +20,6 @@ import { ensureSecondOrderGradients } from "./second_order_grads.ts";
 /** The losses a run can train with. */
 export type LossKind = "bce" | "lsgan" | "wgan" | "wgan-gp" | "hinge";
 
-/** Every loss kind, for validation and usage text. */
-export const LOSS_KINDS: readonly LossKind[] = ["bce", "lsgan", "wgan", "wgan-gp", "hinge"];
-
 /** The labels of the BCE loss (report A.4). */
 export interface BceLabels {
   /** D's target for real images: 0.9. */
@@ -125,6 +122,9 @@ export const LOSSES: Readonly<Record<LossKind, GanLoss>> = {
     shown: (outputs) => outputs,
   },
 };
+
+/** Every loss kind (the keys of {@link LOSSES}), for validation and usage text. */
+export const LOSS_KINDS: readonly LossKind[] = Object.keys(LOSSES) as LossKind[];
 
 /**
  * The loss named `kind`.

@@ -25,7 +25,7 @@ import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { saveGenerator } from "../models/generator_file.ts";
 import type { ModelKind } from "../models/model_config.ts";
 import { OptionError } from "../option_error.ts";
-import { RunDir } from "./run_dir.ts";
+import { parseSnapshotName, RunDir } from "./run_dir.ts";
 
 /** Where the shipped models live: `assets/pretrained/` of the repository. */
 export const PRETRAINED_DIR: string = fileURLToPath(
@@ -160,7 +160,7 @@ export async function exportPretrained(
     `${out.paths.history}.gz`,
     gzipSync(new TextEncoder().encode(history), { level: 9 }),
   );
-  const names = fs.readdirSync(run.paths.samples).filter((n) => /^(epoch|step)-\d+\.npy$/.test(n));
+  const names = fs.readdirSync(run.paths.samples).filter((n) => parseSnapshotName(n) !== null);
   const stepOf = (name: string) => {
     const [kind, n] = name.slice(0, -4).split("-");
     return kind === "epoch" ? Number(n) * stats.stepsPerEpoch : Number(n);
@@ -198,11 +198,63 @@ export async function exportPretrained(
   return manifest;
 }
 
+/**
+ * Reads and validates the manifest `file` (a shipped model's `model.json`): the one reader of
+ * the format.
+ *
+ * @example
+ * ```ts
+ * const m = readManifest("assets/pretrained/dcgan/model.json");
+ * console.log(m.epochs, m.scores?.fid);
+ * ```
+ * @throws naming the file and the first field that is missing or of the wrong type.
+ */
+export function readManifest(file: string): PretrainedManifest {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file}: not a readable JSON file (${(err as Error).message})`);
+  }
+  const bad = (field: string, expected: string) =>
+    new Error(
+      `${file}: field '${field}' should be ${expected}, got ${JSON.stringify(fieldOf(m, field))}`,
+    );
+  if (m?.format !== "fashion-gan pretrained") throw bad("format", "'fashion-gan pretrained'");
+  for (const f of ["name", "label", "model", "date", "backend", "machine"]) {
+    if (typeof m[f] !== "string") throw bad(f, "a string");
+  }
+  for (const f of ["epochs", "steps", "sPerStep"]) {
+    if (typeof m[f] !== "number" || !Number.isFinite(m[f])) throw bad(f, "a number");
+  }
+  if (!Array.isArray(m.commands) || m.commands.some((c) => typeof c !== "string")) {
+    throw bad("commands", "a list of strings");
+  }
+  const g = m.generator as Record<string, unknown> | undefined;
+  if (typeof g?.file !== "string") throw bad("generator.file", "a string");
+  if (typeof g.bytes !== "number") throw bad("generator.bytes", "a number");
+  if (typeof g.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(g.sha256)) {
+    throw bad("generator.sha256", "64 hex digits");
+  }
+  if (typeof g.float16 !== "boolean") throw bad("generator.float16", "true or false");
+  const s = m.scores as Record<string, unknown> | null | undefined;
+  if (s !== null && (typeof s !== "object" || typeof s.fid !== "number")) {
+    throw bad("scores", "null or scores with a numeric fid");
+  }
+  return m as unknown as PretrainedManifest;
+}
+
+function fieldOf(m: Record<string, unknown>, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>(
+    (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+    m,
+  );
+}
+
 /** Records `scores` in the manifest of the shipped model in `dir`. */
 export function recordPretrainedScores(dir: string, scores: PretrainedScores): void {
   const file = path.join(dir, MANIFEST_FILE);
-  const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as PretrainedManifest;
-  writeJsonAtomic(file, { ...manifest, scores });
+  writeJsonAtomic(file, { ...readManifest(file), scores });
 }
 
 /** The names of the shipped models in `root`, sorted. */
@@ -216,9 +268,7 @@ export function listPretrained(root: string = PRETRAINED_DIR): string[] {
 /** The manifest of `run` when it is a shipped model, else null. */
 export function manifestOf(run: RunDir): PretrainedManifest | null {
   const file = path.join(run.dir, MANIFEST_FILE);
-  return fs.existsSync(file)
-    ? JSON.parse(fs.readFileSync(file, "utf8")) as PretrainedManifest
-    : null;
+  return fs.existsSync(file) ? readManifest(file) : null;
 }
 
 /** One line saying where a shipped model came from: command, length, date, speed, machine. */
@@ -255,7 +305,7 @@ export function openPretrained(name: string, root: string = PRETRAINED_DIR): Pre
       `no {pretrained} model '${name}' in ${root}: expected one of ${names.join(", ") || "(none)"}`,
     );
   }
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as PretrainedManifest;
+  const manifest = readManifest(manifestFile);
   const run = new RunDir(dir);
   const digest = sha256(run.paths.generator);
   if (digest !== manifest.generator.sha256) {

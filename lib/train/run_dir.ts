@@ -108,6 +108,20 @@ export interface TrainingCall {
 /** When a sample grid was drawn: after an epoch, or at a step mid-epoch. */
 export type SnapshotTime = { epoch: number } | { step: number };
 
+/** The base name of a snapshot's files: `epoch-NNN` or `step-NNNNNN`. */
+export function snapshotName(at: SnapshotTime): string {
+  return "epoch" in at
+    ? `epoch-${String(at.epoch).padStart(3, "0")}`
+    : `step-${String(at.step).padStart(6, "0")}`;
+}
+
+/** When the snapshot file `name` (`epoch-NNN.npy`, `step-NNNNNN.npy`) was drawn, or null. */
+export function parseSnapshotName(name: string): SnapshotTime | null {
+  const m = /^(epoch|step)-(\d+)\.npy$/.exec(name);
+  if (!m) return null;
+  return m[1] === "epoch" ? { epoch: Number(m[2]) } : { step: Number(m[2]) };
+}
+
 /** One saved grid: the images of the run's fixed noise at one point of training. */
 export interface SampleSnapshot {
   /** `epoch N` or `step N`. */
@@ -232,8 +246,8 @@ export class RunDir {
     const stepsPerEpoch = this.stepsPerEpoch();
     const out: SampleSnapshot[] = [];
     for (const name of fs.readdirSync(this.paths.samples)) {
-      const m = /^(epoch|step)-(\d+)\.npy$/.exec(name);
-      if (!m) continue;
+      const at = parseSnapshotName(name);
+      if (!at) continue;
       const file = path.join(this.paths.samples, name);
       const arr = decodeNpy(fs.readFileSync(file), file);
       const images = arr.dtype === "|u1"
@@ -241,10 +255,9 @@ export class RunDir {
         : arr.data as Float32Array;
       // grids written before the [0, 1] convention held G's [-1, 1] output
       if (images.some((v) => v < 0)) images.forEach((v, i) => (images[i] = (v + 1) / 2));
-      const n = Number(m[2]);
       out.push({
-        label: `${m[1]} ${n}`,
-        step: m[1] === "epoch" ? n * stepsPerEpoch : n,
+        label: "epoch" in at ? `epoch ${at.epoch}` : `step ${at.step}`,
+        step: "epoch" in at ? at.epoch * stepsPerEpoch : at.step,
         images,
         count: arr.shape[0],
       });
@@ -310,9 +323,7 @@ export class RunDir {
    * a `.npy` file; returns the PNG's path.
    */
   writeSnapshot(at: SnapshotTime, images: Float32Array, count: number): string {
-    const base = "epoch" in at
-      ? `epoch-${String(at.epoch).padStart(3, "0")}`
-      : `step-${String(at.step).padStart(6, "0")}`;
+    const base = snapshotName(at);
     const png = path.join(this.paths.samples, `${base}.png`);
     const columns = Math.ceil(Math.sqrt(count));
     writeFileAtomic(png, encodeGrayPng(tileImages(images, 28, { columns, range: [0, 1] })));

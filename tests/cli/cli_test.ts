@@ -248,6 +248,17 @@ Deno.test({
   },
 });
 
+Deno.test("sample and explore name their source group the same way", async () => {
+  for (const args of [[], ["--run", "/tmp/x", "--pretrained", "dcgan"]]) {
+    const r = await cli("sample.ts", "--n", "4", "--png", "/tmp/never.png", ...args);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /error: give exactly one of --run DIR or --pretrained NAME/);
+    const e = await cli("explore.ts", ...args);
+    assert.equal(e.code, 2);
+    assert.match(e.err, /error: give exactly one of --run DIR or --pretrained NAME/);
+  }
+});
+
 Deno.test("evaluate needs exactly one source and names a malformed .npy file", async () => {
   let r = await cli("evaluate.ts", "--n", "10");
   assert.equal(r.code, 2);

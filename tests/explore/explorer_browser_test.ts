@@ -260,6 +260,6 @@ Deno.test({
     assert.match(r.err, /\/tmp: no checkpoint/);
     r = await run();
     assert.equal(r.code, 2);
-    assert.match(r.err, /give exactly one of --pretrained NAME or --run DIR/);
+    assert.match(r.err, /give exactly one of --run DIR or --pretrained NAME/);
   },
 });

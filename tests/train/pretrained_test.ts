@@ -12,6 +12,8 @@ import {
   manifestOf,
   openPretrained,
   OptionError,
+  PRETRAINED_DIR,
+  readManifest,
   recordPretrainedScores,
   RunDir,
   trainRun,

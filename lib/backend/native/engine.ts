@@ -18,6 +18,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Dnnl, type DnnlInfo, type Precision } from "./dnnl.ts";
 import { registerNativeKernels } from "./kernels.ts";
 
+/** The most threads oneDNN's pool takes (the entry points cap it lower: MAX_WASM_THREADS). */
+export const MAX_NATIVE_THREADS = 64;
+
 /** What `--precision` may ask for: a precision, or `auto` (bf16 where the CPU has it). */
 export type PrecisionChoice = "auto" | Precision;
 
@@ -34,7 +37,7 @@ export interface NativeEngineReport extends DnnlInfo {
 
 /** Options of {@link openNativeEngine}. */
 export interface NativeEngineOptions {
-  /** Threads for oneDNN's pool (1..64). */
+  /** Threads for oneDNN's pool (1..{@link MAX_NATIVE_THREADS}). */
   threads: number;
   /** oneDNN's library file; default: `libdnnl.so.2`, then `libdnnl.so`. */
   library?: string;
@@ -99,8 +102,8 @@ function setOmpThreads(threads: number): number {
  */
 export function openNativeEngine(options: NativeEngineOptions): NativeEngineReport {
   const { threads } = options;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new Error(`threads must be an integer in 1..64, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_NATIVE_THREADS) {
+    throw new Error(`threads must be an integer in 1..${MAX_NATIVE_THREADS}, got ${threads}`);
   }
   if (!opened) {
     const dnnl = Dnnl.open(options.library);
