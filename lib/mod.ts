@@ -54,6 +54,7 @@ export * from "./train/adam.ts";
 export * from "./train/gan_trainer.ts";
 export * from "./train/run_dir.ts";
 export * from "./train/run.ts";
+export * from "./train/progress_text.ts";
 export * from "./train/pretrained.ts";
 // evaluation
 export * from "./eval/classifier.ts";

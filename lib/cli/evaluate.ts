@@ -31,7 +31,7 @@ import {
   THREADS_FLAG,
   UsageError,
 } from "./args.ts";
-import { formatDuration } from "./progress_line.ts";
+import { formatDuration } from "../train/progress_text.ts";
 
 const FLAGS = [
   { ...RUN_FLAG, help: "sample --n images from a run's latest checkpoint ('deno task train')" },

@@ -20,7 +20,7 @@ import {
   startBackend,
   THREADS_FLAG,
 } from "./args.ts";
-import { formatDuration } from "./progress_line.ts";
+import { formatDuration } from "../train/progress_text.ts";
 
 const FLAGS = [
   {

@@ -38,7 +38,7 @@ import {
   THREADS_FLAG,
   UsageError,
 } from "./args.ts";
-import { formatDuration } from "./progress_line.ts";
+import { formatDuration } from "../train/progress_text.ts";
 import { configFromFlags, parseTrainFlags } from "./train_flags.ts";
 
 /**

@@ -7,24 +7,7 @@
  */
 import type { Progress } from "../train/run.ts";
 import type { StepRecord } from "../train/gan_trainer.ts";
-
-/** Formats seconds as h:mm:ss or m:ss. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return "?";
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return `${h ? `${h}:` : ""}${mm}:${String(r).padStart(2, "0")}`;
-}
-
-/** One progress line: epoch, step/total, losses, steps/s, ETA. */
-export function progressText(r: StepRecord, p: Progress, lastG: number | null): string {
-  const g = r.gLoss ?? lastG;
-  return `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.totalSteps} ` +
-    `D ${r.dLoss.toFixed(3)} G ${g === null ? "-" : g.toFixed(3)} ` +
-    `D(x) ${r.dReal.toFixed(2)} D(G(z)) ${r.dFake.toFixed(2)} ` +
-    `${p.stepsPerSecond.toFixed(2)} step/s ETA ${formatDuration(p.etaSeconds)}`;
-}
+import { progressText } from "../train/progress_text.ts";
 
 /** Writes progress to stdout: redrawn on a TTY, every `everySeconds` otherwise. */
 export class ProgressLine {

@@ -16,7 +16,8 @@ import { GanTrainer, NonFiniteLossError } from "../train/gan_trainer.ts";
 import { checkRunTarget, trainRun } from "../train/run.ts";
 import type { TrainConfig } from "../train/train_config.ts";
 import { runCommand, startBackend, UsageError } from "./args.ts";
-import { formatDuration, ProgressLine } from "./progress_line.ts";
+import { formatDuration } from "../train/progress_text.ts";
+import { ProgressLine } from "./progress_line.ts";
 import { configFromFlags, TRAIN_COMMAND, type TrainFlags } from "./train_flags.ts";
 
 async function main(flags: TrainFlags): Promise<number> {

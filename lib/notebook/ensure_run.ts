@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { batchesPerEpoch } from "../data/batches.ts";
 import type { Split } from "../data/fashion_mnist.ts";
 import type { StepRecord } from "../train/gan_trainer.ts";
+import { progressText } from "../train/progress_text.ts";
 import { type FidScorer, trainRun } from "../train/run.ts";
 import { RunDir } from "../train/run_dir.ts";
 import { type TrainConfig, withTrainDefaults } from "../train/train_config.ts";
@@ -75,9 +76,9 @@ export async function ensureRun(options: EnsureRunOptions): Promise<EnsuredRun> 
   }
 
   const records: StepRecord[] = resume ? run.history() : [];
-  const live = new LiveDisplay();
+  const progress = new LiveDisplay(), live = new LiveDisplay();
   const every = (options.refreshSeconds ?? 5) * 1000;
-  let last = 0;
+  let last = 0, lastLine = 0, lastG: number | null = null;
   const result = await trainRun({
     outDir: dir,
     config,
@@ -88,15 +89,23 @@ export async function ensureRun(options: EnsureRunOptions): Promise<EnsuredRun> 
     callbacks: {
       onStep(record, p) {
         records.push(record);
+        if (record.gLoss !== null) lastG = record.gLoss;
         const now = performance.now();
-        if (now - last >= every || p.step === p.totalSteps) {
+        const done = p.step === p.totalSteps;
+        // one line updated in place (Jupyter's update_display_data), once a second
+        if (now - lastLine >= 1000 || done) {
+          lastLine = now;
+          const line = progressText(record, p, lastG);
+          void progress.update({ text: line, html: `<pre>${line}</pre>` });
+        }
+        if (now - last >= every || done) {
           last = now;
           void live.update({
             svg: lossPlotSvg(records, {
               title: `${config.model.kind}: training losses`,
               stepsPerEpoch,
             }),
-            text: `step ${p.step}/${p.totalSteps}, ${p.stepsPerSecond.toFixed(2)} steps/s`,
+            text: `${config.model.kind}: training losses`,
           });
         }
       },

@@ -26,11 +26,12 @@ export type Profile = "pretrained" | "smoke" | "quick" | "full";
 export const PROFILES: readonly Profile[] = ["pretrained", "smoke", "quick", "full"];
 
 /**
- * The profile named by `GAN_PROFILE` (default `pretrained`). Notebooks are entry points: this
- * is where they read the environment.
+ * The profile named by `GAN_PROFILE`, else `fallback` (the one a notebook's first cell asks
+ * for; default `pretrained`). Notebooks are entry points: this is where they read the
+ * environment.
  */
-export function profileFromEnv(): Profile {
-  const value = Deno.env.get("GAN_PROFILE") ?? PROFILES[0];
+export function profileFromEnv(fallback: Profile = PROFILES[0]): Profile {
+  const value = Deno.env.get("GAN_PROFILE") ?? fallback;
   if (!PROFILES.includes(value as Profile)) {
     throw new Error(`GAN_PROFILE expects one of ${PROFILES.join("|")}, got '${value}'`);
   }
@@ -53,7 +54,10 @@ export function profileConfig(
   // FID on 2,000 samples (a few seconds each) for the quality-over-time curves of table 2
   if (profile === "full") return { ...config, evalEvery: 1 };
   const mlp = MODELS[kind].family === "mlp";
-  config.checkpointEvery = 0;
+  // a checkpoint every few seconds to a minute (MLP 500 steps, conv 100): Jupyter's stop
+  // button kills Deno's kernel (denoland/deno#24491), and re-running the cell resumes from the
+  // last checkpoint
+  config.checkpointEvery = mlp ? 500 : 100;
   if (profile === "smoke") {
     config.epochs = 1;
     config.maxSteps = mlp ? 20 : 6;

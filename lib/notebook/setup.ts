@@ -68,18 +68,40 @@ export const RUNS_DIR: string = fileURLToPath(new URL("../../runs", import.meta.
 
 /** Options of {@link notebookSetup}. */
 export interface NotebookSetupOptions {
+  /**
+   * The profile this notebook runs under: `pretrained` (the default: the shipped models, no
+   * training), `smoke`, `quick` or `full` (train here). `GAN_PROFILE`, when set, wins (that is
+   * how `deno task report` runs every notebook under one profile).
+   */
+  profile?: Profile;
   /** Where the notebooks' runs live. Default {@link RUNS_DIR}. */
   runsDir?: string;
   /** Where the shipped models live. Default `assets/pretrained/`. */
   pretrainedDir?: string;
 }
 
-/** Starts the backend, loads the data and prints the profile and backend. */
+/**
+ * Starts the backend, loads the data and prints the profile and backend: the first cell of
+ * every notebook.
+ *
+ * @example
+ * ```ts
+ * const nb = await lib.notebookSetup({ profile: "quick" }); // train here, about 2 minutes a model
+ * ```
+ * @throws naming the profile when `options.profile` or `GAN_PROFILE` is not one of the profiles.
+ */
 export async function notebookSetup(options: NotebookSetupOptions = {}): Promise<NotebookContext> {
-  const profile = profileFromEnv();
+  if (options.profile !== undefined && !PROFILES.includes(options.profile)) {
+    throw new Error(`profile '${options.profile}' is not one of ${PROFILES.join(", ")}`);
+  }
+  const profile = profileFromEnv(options.profile);
+  const fromEnv = Deno.env.get("GAN_PROFILE") !== undefined;
   const backend = await initBackend({ backend: backendFromEnv(), threads: defaultThreads() });
   const data = await loadFashionMnist();
-  console.log(`profile: ${profile} (set GAN_PROFILE=${PROFILES.join("|")})`);
+  console.log(
+    `profile: ${profile}${fromEnv ? " (from GAN_PROFILE)" : ""}; to change it: ` +
+      `lib.notebookSetup({ profile: "${PROFILES.join('" | "')}" }) in this cell`,
+  );
   console.log(describeBackend(backend));
   const record = reportRecorder(reportTargetFromEnv());
   record("profile", profile);

@@ -190,7 +190,13 @@ export class RunDir {
     if (!fs.existsSync(this.paths.history) && fs.existsSync(gz)) {
       return parseJsonLines<StepRecord>(gunzipSync(fs.readFileSync(gz)).toString("utf8"), gz);
     }
-    return readJsonLines<StepRecord>(this.paths.history);
+    if (!fs.existsSync(this.paths.history)) return [];
+    const text = fs.readFileSync(this.paths.history, "utf8");
+    // a process killed while appending leaves a torn last line: records end with a newline
+    return parseJsonLines<StepRecord>(
+      text.slice(0, text.lastIndexOf("\n") + 1),
+      this.paths.history,
+    );
   }
 
   /** The FIDs scored during training (none when the file is absent). */

@@ -12,3 +12,11 @@ export function smallConfig(kind: ModelKind, overrides: Partial<TrainConfig> = {
   }
   return { ...config, ...overrides };
 }
+
+/**
+ * The run the kill-and-resume test trains (in a child process and in the test): a small
+ * DCGAN, 20 epochs of 5 steps on 40 images, checkpointing every 3 steps.
+ */
+export function killTestConfig(): TrainConfig {
+  return smallConfig("dcgan", { epochs: 20, checkpointEvery: 3, sampleEvery: 0 });
+}

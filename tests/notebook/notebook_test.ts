@@ -8,10 +8,11 @@ import {
   evolutionGif,
   initBackend,
   profileConfig,
+  profileFromEnv,
   RunDir,
   type SampleSnapshot,
 } from "../../lib/mod.ts";
-import { smallConfig } from "../_support/small_config.ts";
+import { killTestConfig, smallConfig } from "../_support/small_config.ts";
 import { loadTinyDataset } from "../_support/tiny_dataset.ts";
 
 await initBackend({ backend: "wasm" });
@@ -32,6 +33,23 @@ Deno.test("profiles shorten training but keep the report's hyper-parameters", ()
       2,
       64,
     ]);
+  }
+});
+
+Deno.test("the first cell's profile is used unless GAN_PROFILE is set, which wins", () => {
+  const before = Deno.env.get("GAN_PROFILE");
+  try {
+    Deno.env.delete("GAN_PROFILE");
+    assert.equal(profileFromEnv(), "pretrained");
+    assert.equal(profileFromEnv("quick"), "quick");
+    Deno.env.set("GAN_PROFILE", "smoke");
+    assert.equal(profileFromEnv("quick"), "smoke");
+  } finally {
+    if (before === undefined) Deno.env.delete("GAN_PROFILE");
+    else Deno.env.set("GAN_PROFILE", before);
+  }
+  for (const kind of ["mlp", "dcgan"] as const) {
+    assert.ok(profileConfig(kind, "quick").checkpointEvery > 0, `${kind} quick checkpoints`);
   }
 });
 
@@ -68,6 +86,30 @@ Deno.test("ensureRun resumes an unfinished run and moves a different one aside",
     "the old run was kept aside",
   );
   assert.equal(new RunDir(dir).history().length, 3);
+});
+
+Deno.test("a training cell killed mid-run (the kernel's stop button) resumes to the same losses", async () => {
+  const whole = path.join(fs.mkdtempSync("/tmp/nb-"), "run");
+  await ensureRun({ dir: whole, config: killTestConfig(), train });
+  const dir = path.join(fs.mkdtempSync("/tmp/nb-"), "run");
+  const fixture = path.join(import.meta.dirname!, "testdata", "ensure_run_fixture.ts");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", fixture, dir],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const checkpoint = path.join(dir, "checkpoint.ckpt"), t0 = Date.now();
+  while (!fs.existsSync(checkpoint)) {
+    assert.ok(Date.now() - t0 < 120_000, "the child wrote no checkpoint in two minutes");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  const killedAt = new RunDir(dir).loadCheckpoint().meta.step;
+  assert.ok(killedAt < 100, `the child finished (${killedAt} steps) before it was killed`);
+  const again = await ensureRun({ dir, config: killTestConfig(), train });
+  assert.equal(again.reused, false);
+  assert.deepEqual(new RunDir(dir).history(), new RunDir(whole).history());
 });
 
 Deno.test("snapshots are listed in training order and drawn as a figure and a GIF", async () => {
