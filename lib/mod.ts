@@ -74,6 +74,7 @@ export * from "./explore/server.ts";
 export * from "./notebook/profile.ts";
 export * from "./notebook/report_summary.ts";
 export * from "./notebook/report_index.ts";
+export * from "./notebook/hero.ts";
 export * from "./notebook/setup.ts";
 export * from "./notebook/ensure_run.ts";
 export * from "./notebook/tables.ts";

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { type Profile, profileFromEnv, PROFILES, profileTrains } from "../notebook/profile.ts";
 import { listPretrained, openPretrained } from "../train/pretrained.ts";
+import { heroDataUrl } from "../notebook/hero.ts";
 import { reportIndexHtml, type ReportPage } from "../notebook/report_index.ts";
 import {
   clearReportRecords,
@@ -251,6 +252,7 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
     generated: new Date(),
     hideCode,
     shipped,
+    hero: heroDataUrl() ?? undefined,
   });
   writeFileAtomic(index, page);
   console.log(`report: ${index}`);

@@ -32,6 +32,8 @@ export interface ReportIndexOptions {
   hideCode: boolean;
   /** The shipped models the pages drew from (the `pretrained` profile), with their provenance. */
   shipped?: readonly PretrainedManifest[];
+  /** The hero figure (`docs/hero.png`) as a `data:` URL, shown first; none when absent. */
+  hero?: string;
 }
 
 /** The shipped models as a table: what, how long, when, how fast, with which command, scores. */
@@ -168,6 +170,14 @@ ${
 <style>${STYLE}</style></head>
 <body>
 <h1>fashion-gan: the report's GANs, reproduced</h1>
+${
+    options.hero
+      ? `<p><img src="${options.hero}" alt="samples of every shipped model, a row per model" style="max-width:100%"></p>
+<p class="small">Drawn by <code>deno task hero</code> from the shipped models. Explore one in your
+browser: <code>deno task explore --pretrained dcgan</code>, then open
+<a href="http://127.0.0.1:8765/">http://127.0.0.1:8765/</a>.</p>`
+      : ""
+  }
 <p>Profile <b>${escapeHtml(profiles.join(", ") || "none")}</b>, generated
 ${escapeHtml(options.generated.toISOString().replace("T", " ").slice(0, 19))} UTC${
     options.hideCode ? ", pages without their code cells" : ""
