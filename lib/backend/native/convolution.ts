@@ -19,29 +19,13 @@
 import { type DataType, type Dnnl, type Precision, type Ptr, ptrOf, type Reorder } from "./dnnl.ts";
 import { ARG, KIND, OP_DESC_BYTES, QUERY, TAG } from "./dnnl_api.ts";
 import { gemm } from "./matmul.ts";
+import type { ConvGeometry } from "../wasm/wasm_util.ts";
 
-/** The geometry of one NHWC convolution (the forward direction). */
-export interface ConvShape {
-  /** Batch. */
-  n: number;
-  /** Input height, width and channels. */
-  h: number;
-  w: number;
-  ci: number;
-  /** Output height, width and channels. */
-  oh: number;
-  ow: number;
-  co: number;
-  /** Filter height and width. */
-  kh: number;
-  kw: number;
-  /** Strides. */
-  sh: number;
-  sw: number;
-  /** Top and left padding (bottom and right follow from the output size). */
-  pt: number;
-  pl: number;
-}
+/**
+ * The geometry of one NHWC convolution (the forward direction): the wasm pack's description,
+ * without tfjs's own (`info`), so tests and benchmarks can state one by hand.
+ */
+export type ConvShape = Omit<ConvGeometry, "info">;
 
 /**
  * The buffers of one pass (see {@link convolve}), and optionally the identities of the input
