@@ -152,7 +152,15 @@ Deno.test({
           gemm(dnnl, { transA, transB, m, n, k }, ptrOf(x), ptrOf(y), ptrOf(c), 0, p);
           return c;
         };
-        const ref = product("fp32", a, b), got = product("bf16", a, b);
+        const ref = product("fp32", a, b);
+        let got: Float32Array;
+        try {
+          got = product("bf16", a, b);
+        } catch (err) {
+          // no bf16 GEMM for this ISA (AVX2 and older): nothing to check here
+          if (!cpuHasBf16() && /unimplemented/.test(String(err))) return;
+          throw err;
+        }
         const bound = product("fp32", abs(a), abs(b));
         for (let i = 0; i < ref.length; i++) {
           assert.ok(
