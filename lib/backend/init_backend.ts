@@ -80,9 +80,10 @@ export interface BackendOptions {
    */
   nativeLibrary?: string;
   /**
-   * The arithmetic of the native engine's convolutions and matrix products. Default `auto`:
-   * `bf16` where the CPU has bfloat16 dot products (`avx512_bf16`, AMX), else `fp32`. Other
-   * backends compute in float32; `bf16` asked of them is an error.
+   * The arithmetic of the native engine's convolutions and matrix products: `fp32`, or `bf16`
+   * (mixed precision, where the CPU has bfloat16 dot products: `avx512_bf16`, AMX). Default
+   * `auto`, which is fp32 (bf16 did not meet the quality bar: `autoPrecision`). Other backends
+   * compute in float32; `bf16` asked of them is an error.
    */
   precision?: PrecisionChoice;
 }
