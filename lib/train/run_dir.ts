@@ -108,6 +108,9 @@ export interface TrainingCall {
 /** When a sample grid was drawn: after an epoch, or at a step mid-epoch. */
 export type SnapshotTime = { epoch: number } | { step: number };
 
+/** The file marking a `samples/` directory whose grids all hold [0, 1] (see `RunDir`). */
+export const SNAPSHOT_RANGE_MARK = "RANGE-0-1";
+
 /** The base name of a snapshot's files: `epoch-NNN` or `step-NNNNNN`. */
 export function snapshotName(at: SnapshotTime): string {
   return "epoch" in at
@@ -249,6 +252,7 @@ export class RunDir {
   /** Every fixed-noise snapshot in `samples/`, in training order. */
   snapshots(): SampleSnapshot[] {
     if (!fs.existsSync(this.paths.samples)) return [];
+    this.#migrateSnapshots();
     const stepsPerEpoch = this.stepsPerEpoch();
     const out: SampleSnapshot[] = [];
     for (const name of fs.readdirSync(this.paths.samples)) {
@@ -259,8 +263,6 @@ export class RunDir {
       const images = arr.dtype === "|u1"
         ? Float32Array.from(arr.data, (v) => v / 255) // a shipped model's grids: bytes
         : arr.data as Float32Array;
-      // grids written before the [0, 1] convention held G's [-1, 1] output
-      if (images.some((v) => v < 0)) images.forEach((v, i) => (images[i] = (v + 1) / 2));
       out.push({
         label: "epoch" in at ? `epoch ${at.epoch}` : `step ${at.step}`,
         step: "epoch" in at ? at.epoch * stepsPerEpoch : at.step,
@@ -271,6 +273,35 @@ export class RunDir {
     // an epoch's grid and a step grid of the same step are the same images: keep one
     out.sort((a, b) => a.step - b.step || a.label.localeCompare(b.label));
     return out.filter((s, i) => i === 0 || s.step !== out[i - 1].step);
+  }
+
+  /**
+   * Runs written before every grid held [0, 1] saved G's [-1, 1] output: their float grids are
+   * rewritten in [0, 1] once, and `samples/RANGE-0-1` marks the directory as migrated (new runs
+   * write the mark with their first grid), so no read guesses at a grid's range. A directory
+   * that cannot be written (a read-only copy) is converted on each read instead.
+   */
+  #migrateSnapshots(): void {
+    const mark = path.join(this.paths.samples, SNAPSHOT_RANGE_MARK);
+    if (fs.existsSync(mark)) return;
+    try {
+      let floats = 0;
+      for (const name of fs.readdirSync(this.paths.samples)) {
+        if (!parseSnapshotName(name)) continue;
+        const file = path.join(this.paths.samples, name);
+        const arr = decodeNpy(fs.readFileSync(file), file);
+        if (arr.dtype === "|u1") continue; // a shipped model's grids: bytes, nothing to migrate
+        floats++;
+        const values = arr.data as Float32Array;
+        if (!values.some((v) => v < 0)) continue;
+        writeFileAtomic(file, encodeNpy(values.map((v) => (v + 1) / 2), arr.shape));
+      }
+      if (floats > 0) fs.writeFileSync(mark, "every grid here holds [0, 1]\n");
+    } catch (err) {
+      if (!(err instanceof Deno.errors.PermissionDenied || /EACCES|EROFS/.test(String(err)))) {
+        throw err;
+      }
+    }
   }
 
   // ---- writing: used by trainRun ----
@@ -337,6 +368,8 @@ export class RunDir {
       path.join(this.paths.samples, `${base}.npy`),
       encodeNpy(images, [count, 28, 28]),
     );
+    const mark = path.join(this.paths.samples, SNAPSHOT_RANGE_MARK);
+    if (!fs.existsSync(mark)) fs.writeFileSync(mark, "every grid here holds [0, 1]\n");
     return png;
   }
 

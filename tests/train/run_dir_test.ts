@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { defaultTrainConfig, encodeNpy, RunDir } from "../../lib/mod.ts";
+import {
+  decodeNpy,
+  defaultTrainConfig,
+  encodeNpy,
+  RunDir,
+  SNAPSHOT_RANGE_MARK,
+} from "../../lib/mod.ts";
 
 const tmpRun = () => new RunDir(path.join(fs.mkdtempSync("/tmp/rundir-"), "run"));
 
@@ -42,7 +48,7 @@ Deno.test("snapshots are written as [0, 1] grids and read back in training order
   assert.ok(Math.abs(snaps[1].images[0] - 0.8) < 1e-7);
 });
 
-Deno.test("grids saved in G's [-1, 1] by earlier versions are read as [0, 1]", () => {
+Deno.test("grids saved in G's [-1, 1] by earlier versions are migrated to [0, 1] once", () => {
   const run = tmpRun();
   run.begin(defaultTrainConfig("mlp"));
   fs.mkdirSync(run.paths.samples, { recursive: true });
@@ -55,6 +61,11 @@ Deno.test("grids saved in G's [-1, 1] by earlier versions are read as [0, 1]", (
   assert.equal(snap.images[783], 0);
   // no run.json: the full training split's batches per epoch
   assert.equal(snap.step, 938);
+  // the file itself now holds [0, 1], and the directory is marked: no read guesses again
+  const file = path.join(run.paths.samples, "epoch-001.npy");
+  assert.equal((decodeNpy(fs.readFileSync(file), file).data as Float32Array)[0], 0.75);
+  assert.ok(fs.existsSync(path.join(run.paths.samples, SNAPSHOT_RANGE_MARK)));
+  assert.equal(run.snapshots()[0].images[0], 0.75);
 });
 
 Deno.test("timing adds up over calls, and a directory that is no run says so", () => {

@@ -30,6 +30,7 @@ Deno.test("a run writes config, one history line per step, a checkpoint and samp
   assert.equal(JSON.parse(fs.readFileSync(p.config, "utf8")).model.kind, "dcgan");
   assert.equal(loadCheckpoint<TrainerMeta>(p.checkpoint).meta.step, 10);
   assert.deepEqual(fs.readdirSync(p.samples).sort(), [
+    "RANGE-0-1",
     "epoch-001.npy",
     "epoch-001.png",
     "epoch-002.npy",
