@@ -109,6 +109,31 @@ Deno.test("an unknown shipped model is an option error listing the ones there ar
   );
 });
 
+Deno.test("a malformed model.json is an error naming the file and the field", () => {
+  const dir = fs.mkdtempSync("/tmp/manifest-");
+  const file = path.join(dir, "model.json");
+  const good = JSON.parse(
+    fs.readFileSync(path.join(PRETRAINED_DIR, "dcgan", "model.json"), "utf8"),
+  );
+  fs.writeFileSync(file, JSON.stringify(good));
+  assert.equal(readManifest(file).name, "dcgan");
+  fs.writeFileSync(file, JSON.stringify({ ...good, steps: "many" }));
+  assert.throws(
+    () => readManifest(file),
+    new RegExp(`${file}: field 'steps' should be a number, got "many"`),
+  );
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...good, generator: { ...good.generator, sha256: "x" } }),
+  );
+  assert.throws(
+    () => readManifest(file),
+    /field 'generator.sha256' should be 64 hex digits, got "x"/,
+  );
+  fs.writeFileSync(file, "{");
+  assert.throws(() => readManifest(file), new RegExp(`${file}: not a readable JSON file`));
+});
+
 Deno.test("scores recorded in the manifest and the provenance line", async () => {
   const { run, root } = await finishedRun();
   await exportPretrained(run, { name: "tiny", label: "tiny DCGAN", root });
