@@ -111,6 +111,19 @@ export type SnapshotTime = { epoch: number } | { step: number };
 /** The file marking a `samples/` directory whose grids all hold [0, 1] (see `RunDir`). */
 export const SNAPSHOT_RANGE_MARK = "RANGE-0-1";
 
+const RANGE_MARK_TEXT = "every grid here holds [0, 1]\n";
+
+/** Runs `write`, ignoring a directory that cannot be written (a read-only copy of a run). */
+function writable(write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.PermissionDenied || /EACCES|EROFS/.test(String(err)))) {
+      throw err;
+    }
+  }
+}
+
 /** The base name of a snapshot's files: `epoch-NNN` or `step-NNNNNN`. */
 export function snapshotName(at: SnapshotTime): string {
   return "epoch" in at
@@ -249,20 +262,35 @@ export class RunDir {
     return Generator.fromCheckpoint(this.loadCheckpoint(), this.paths.checkpoint);
   }
 
-  /** Every fixed-noise snapshot in `samples/`, in training order. */
+  /**
+   * Every fixed-noise snapshot in `samples/`, in training order. Runs written before every grid
+   * held [0, 1] saved G's [-1, 1] output: the first read rewrites those grids in [0, 1] and marks
+   * the directory (`samples/RANGE-0-1`; new runs write the mark with their first grid), so later
+   * reads never guess at a grid's range (a read-only copy is converted on every read instead).
+   */
   snapshots(): SampleSnapshot[] {
     if (!fs.existsSync(this.paths.samples)) return [];
-    this.#migrateSnapshots();
+    const mark = path.join(this.paths.samples, SNAPSHOT_RANGE_MARK);
+    const migrated = fs.existsSync(mark);
     const stepsPerEpoch = this.stepsPerEpoch();
     const out: SampleSnapshot[] = [];
+    let floats = 0;
     for (const name of fs.readdirSync(this.paths.samples)) {
       const at = parseSnapshotName(name);
       if (!at) continue;
       const file = path.join(this.paths.samples, name);
       const arr = decodeNpy(fs.readFileSync(file), file);
-      const images = arr.dtype === "|u1"
-        ? Float32Array.from(arr.data, (v) => v / 255) // a shipped model's grids: bytes
-        : arr.data as Float32Array;
+      let images: Float32Array;
+      if (arr.dtype === "|u1") {
+        images = Float32Array.from(arr.data, (v) => v / 255); // a shipped model's grids: bytes
+      } else {
+        floats++;
+        images = arr.data as Float32Array;
+        if (!migrated && images.some((v) => v < 0)) {
+          images = images.map((v) => (v + 1) / 2);
+          writable(() => writeFileAtomic(file, encodeNpy(images, arr.shape)));
+        }
+      }
       out.push({
         label: "epoch" in at ? `epoch ${at.epoch}` : `step ${at.step}`,
         step: "epoch" in at ? at.epoch * stepsPerEpoch : at.step,
@@ -270,38 +298,10 @@ export class RunDir {
         count: arr.shape[0],
       });
     }
+    if (!migrated && floats > 0) writable(() => fs.writeFileSync(mark, RANGE_MARK_TEXT));
     // an epoch's grid and a step grid of the same step are the same images: keep one
     out.sort((a, b) => a.step - b.step || a.label.localeCompare(b.label));
     return out.filter((s, i) => i === 0 || s.step !== out[i - 1].step);
-  }
-
-  /**
-   * Runs written before every grid held [0, 1] saved G's [-1, 1] output: their float grids are
-   * rewritten in [0, 1] once, and `samples/RANGE-0-1` marks the directory as migrated (new runs
-   * write the mark with their first grid), so no read guesses at a grid's range. A directory
-   * that cannot be written (a read-only copy) is converted on each read instead.
-   */
-  #migrateSnapshots(): void {
-    const mark = path.join(this.paths.samples, SNAPSHOT_RANGE_MARK);
-    if (fs.existsSync(mark)) return;
-    try {
-      let floats = 0;
-      for (const name of fs.readdirSync(this.paths.samples)) {
-        if (!parseSnapshotName(name)) continue;
-        const file = path.join(this.paths.samples, name);
-        const arr = decodeNpy(fs.readFileSync(file), file);
-        if (arr.dtype === "|u1") continue; // a shipped model's grids: bytes, nothing to migrate
-        floats++;
-        const values = arr.data as Float32Array;
-        if (!values.some((v) => v < 0)) continue;
-        writeFileAtomic(file, encodeNpy(values.map((v) => (v + 1) / 2), arr.shape));
-      }
-      if (floats > 0) fs.writeFileSync(mark, "every grid here holds [0, 1]\n");
-    } catch (err) {
-      if (!(err instanceof Deno.errors.PermissionDenied || /EACCES|EROFS/.test(String(err)))) {
-        throw err;
-      }
-    }
   }
 
   // ---- writing: used by trainRun ----
@@ -369,7 +369,7 @@ export class RunDir {
       encodeNpy(images, [count, 28, 28]),
     );
     const mark = path.join(this.paths.samples, SNAPSHOT_RANGE_MARK);
-    if (!fs.existsSync(mark)) fs.writeFileSync(mark, "every grid here holds [0, 1]\n");
+    if (!fs.existsSync(mark)) fs.writeFileSync(mark, RANGE_MARK_TEXT);
     return png;
   }
 

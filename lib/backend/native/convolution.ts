@@ -28,15 +28,15 @@ import type { ConvGeometry } from "../wasm/wasm_util.ts";
 export type ConvShape = Omit<ConvGeometry, "info">;
 
 /**
- * The buffers of one pass (see {@link convolve}), and optionally the identities of the input
- * data (tfjs `dataId`s): an input with an identity is converted (bfloat16, blocked weights)
- * once and the copy reused while the identity lives.
+ * The buffers of one pass (see {@link convolve}), and optionally the identity of the filter's
+ * data (its tfjs `dataId`): a filter with an identity is converted (blocked, bf16) once and the
+ * copy reused while the identity lives.
  */
 export interface ConvBuffers {
   x: Ptr;
   w: Ptr;
   y: Ptr;
-  ids?: { x?: object; w?: object; y?: object };
+  filterId?: object;
 }
 
 /** Which pass of a convolution a primitive computes. */
@@ -204,14 +204,13 @@ export function convolve(
   const key = `conv:${precision}:${pass}:${[n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pt, pl]}`;
   const c = dnnl.cached(key, () => build(dnnl, shape, pass, key));
   let { x, w: weights, y } = buffers;
-  const ids = buffers.ids ?? {};
   if (c.toPrimitive) {
-    weights = dnnl.converted("conv-weights", c.toPrimitive, buffers.w, ids.w);
+    weights = dnnl.converted("conv-weights", c.toPrimitive, buffers.w, buffers.filterId);
   } else if (c.fromPrimitive) {
     weights = dnnl.scratch("conv-weights", c.fromPrimitive.fromBytes);
   }
-  if (c.srcToBf16) x = dnnl.converted("conv-src", c.srcToBf16, buffers.x, ids.x);
-  if (c.dstToBf16) y = dnnl.converted("conv-dst", c.dstToBf16, buffers.y, ids.y);
+  if (c.srcToBf16) x = dnnl.converted("conv-src", c.srcToBf16, buffers.x);
+  if (c.dstToBf16) y = dnnl.converted("conv-dst", c.dstToBf16, buffers.y);
   const lib = dnnl.symbols;
   lib.dnnl_memory_set_data_handle(c.src, x);
   lib.dnnl_memory_set_data_handle(c.weights, weights);

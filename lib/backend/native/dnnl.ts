@@ -333,11 +333,6 @@ export class Dnnl {
     return v;
   }
 
-  /** How many objects the cache holds (for tests). */
-  get cacheSize(): number {
-    return this.#cache.size;
-  }
-
   /**
    * The cached primitive for `key`; on a miss `build` says how to make it: `op` writes the op
    * descriptor into the buffer it is given, `mds` names each argument's memory descriptor,

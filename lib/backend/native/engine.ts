@@ -55,7 +55,7 @@ export interface NativeEngineOptions {
  * 50.31 and 60.87: one bf16 run fell outside, so bf16 stays a choice (`--precision bf16`, 0.81x
  * the DCGAN step) rather than the default (`docs/performance.md`, "Mixed precision").
  */
-export function autoPrecision(_info: Pick<DnnlInfo, "bf16">): Precision {
+export function autoPrecision(): Precision {
   return "fp32";
 }
 
@@ -68,7 +68,7 @@ export function resolvePrecision(choice: PrecisionChoice, info: DnnlInfo): Preci
   if (!PRECISION_CHOICES.includes(choice)) {
     throw new Error(`precision must be one of ${PRECISION_CHOICES.join(", ")}, got '${choice}'`);
   }
-  if (choice === "auto") return autoPrecision(info);
+  if (choice === "auto") return autoPrecision();
   if (choice === "bf16" && !info.bf16) {
     throw new Error(
       `precision bf16 needs a CPU with bfloat16 dot products (avx512_bf16 or AMX); oneDNN ` +

@@ -119,14 +119,9 @@ function runConv(
 ): TensorInfo {
   const out = makeOutput(backend, outShape);
   const [px, pw, py] = [x ?? out, w ?? out, y ?? out].map((t) => ptr(backend, t));
-  // inputs are immutable while their dataId lives: their converted copies can be reused
-  const ids = { x: x?.dataId, w: w?.dataId, y: y?.dataId };
-  convolve(activeEngine(), shape, pass, {
-    x: px,
-    w: pw,
-    y: py,
-    ids: Deno.env.get("NOIDS") ? undefined : ids,
-  });
+  // a filter is immutable while its dataId lives: its converted copy serves every call until
+  // the optimiser replaces it
+  convolve(activeEngine(), shape, pass, { x: px, w: pw, y: py, filterId: w?.dataId });
   return out;
 }
 
