@@ -49,16 +49,25 @@ export function lerp(a: Float32Array, b: Float32Array, steps: number): Float32Ar
  */
 export function slerp(a: Float32Array, b: Float32Array, steps: number): Float32Array {
   checkPair(a, b);
+  const out = new Float32Array(steps * a.length);
+  linspace(0, 1, steps).forEach((t, i) => out.set(slerpAt(a, b, t), i * a.length));
+  return out;
+}
+
+/**
+ * The point at fraction `t` of the great circle from `a` to `b` ({@link slerp}'s points; `t`
+ * may lie outside [0, 1]), or of the straight line where the circle is undefined.
+ */
+export function slerpAt(a: Float32Array, b: Float32Array, t: number): Float32Array {
+  checkPair(a, b);
   let dot = 0, na = 0, nb = 0;
   for (let d = 0; d < a.length; d++) (dot += a[d] * b[d], na += a[d] * a[d], nb += b[d] * b[d]);
   const omega = Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb))));
-  if (!(omega >= 1e-6)) return lerp(a, b, steps); // (nearly) parallel, or a zero vector
-  const out = new Float32Array(steps * a.length);
-  linspace(0, 1, steps).forEach((t, i) => {
-    const wa = Math.sin((1 - t) * omega) / Math.sin(omega),
-      wb = Math.sin(t * omega) / Math.sin(omega);
-    for (let d = 0; d < a.length; d++) out[i * a.length + d] = wa * a[d] + wb * b[d];
-  });
+  const parallel = !(omega >= 1e-6); // (nearly) parallel, or a zero vector
+  const wa = parallel ? 1 - t : Math.sin((1 - t) * omega) / Math.sin(omega);
+  const wb = parallel ? t : Math.sin(t * omega) / Math.sin(omega);
+  const out = new Float32Array(a.length);
+  for (let d = 0; d < a.length; d++) out[d] = wa * a[d] + wb * b[d];
   return out;
 }
 

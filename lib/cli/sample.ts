@@ -9,6 +9,8 @@ import { describeBackend } from "../backend/init_backend.ts";
 import { CLASS_NAMES } from "../data/fashion_mnist.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { encodeNpy } from "../io/npy.ts";
+import { truncatedImages } from "../models/style_mixing.ts";
+import { Rng } from "../random.ts";
 import { openPretrained } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
@@ -58,6 +60,14 @@ const FLAGS = [
     option: "classOf",
     expects: "a class 0..9",
   },
+  {
+    name: "psi",
+    arg: "X",
+    value: { type: "float", min: 0, max: 2 },
+    help: "a style-based model (--model stylegan) draws with truncation psi:\n" +
+      "w_avg + psi (w - w_avg); 1 draws as trained, 0.7 trades variety for quality",
+    shown: "1",
+  },
   BACKEND_FLAG,
   PRECISION_FLAG,
   THREADS_FLAG,
@@ -91,10 +101,23 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
         `--class needs a class-conditional model (--model cdcgan); ${run.dir} is ${generator.config.kind}`,
       );
     }
-    const images = await generator.sample(n, { seed: flags.seed ?? 0, classOf });
+    const psi = flags.psi;
+    if (psi !== undefined && generator.config.kind !== "stylegan") {
+      throw new UsageError(
+        `--psi needs a style-based model (--model stylegan); ${run.dir} is ${generator.config.kind}`,
+      );
+    }
+    const seed = flags.seed ?? 0;
+    const images = psi === undefined || psi === 1
+      ? await generator.sample(n, { seed, classOf })
+      : await truncatedImages(
+        generator,
+        new Rng(seed).fillNormal(new Float32Array(n * generator.config.zDim)),
+        { psi },
+      );
     const what = `${flags.pretrained ?? run.dir} (${generator.config.kind}, step ${generator.step}${
       classOf === undefined ? "" : `, class ${classOf}`
-    })`;
+    }${psi === undefined ? "" : `, psi ${psi}`})`;
     if (out !== undefined) {
       writeFileAtomic(out, encodeNpy(images, [n, 28, 28]));
       console.log(`wrote ${n} images of ${what} to ${out}`);

@@ -142,7 +142,9 @@ export const TRAIN_FLAGS = [
     name: "loss",
     arg: "NAME",
     value: { type: "choice", choices: LOSS_KINDS },
-    help: "bce (report A.4, labels 0.9/0.1), lsgan, wgan, wgan-gp or hinge",
+    help: "bce (report A.4, labels 0.9/0.1), lsgan, wgan, wgan-gp, hinge or stylegan2\n" +
+      "(logistic + lazy R1; the default of --model stylegan, whose recipe\n" +
+      "also sets --n-critic 1, --lr-g/--lr-d 0.0025, Adam betas 0/0.99, --ema 0.999)",
     field: "loss",
   }),
   configFlag({
@@ -195,6 +197,35 @@ export const TRAIN_FLAGS = [
     value: { type: "float", min: 0, max: 1e6 },
     help: "WGAN-GP penalty weight",
     field: "gpWeight",
+  }),
+  configFlag({
+    name: "r1-gamma",
+    arg: "G",
+    value: { type: "float", min: 0, max: 1e6 },
+    help: "stylegan2 loss: R1 penalty weight (StyleGAN2-ADA's CIFAR-10 value)",
+    field: "r1Gamma",
+  }),
+  configFlag({
+    name: "r1-every",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "stylegan2 loss: R1 every N D steps, weighted N (lazy regularisation)",
+    field: "r1Every",
+  }),
+  configFlag({
+    name: "ngf",
+    arg: "N",
+    value: { type: "int", min: 1, max: 1024 },
+    help: "G's width: channels of its last layers (dcgan: x1..x8; stylegan: x1/x2/x4\n" +
+      "at 28/14/7; default: report table 1's 64, stylegan 32)",
+    field: "model.ngf",
+  }),
+  configFlag({
+    name: "ndf",
+    arg: "N",
+    value: { type: "int", min: 1, max: 1024 },
+    help: "D's width, likewise (default: 64, stylegan 32)",
+    field: "model.ndf",
   }),
   {
     name: "judge",

@@ -18,6 +18,11 @@ import { Generator } from "../models/generator.ts";
 import { Rng } from "../random.ts";
 import type { DirectionsInfo, JudgeReading, ModelInfo, TestImage } from "./api.ts";
 import { projectImage } from "./projection.ts";
+import { drawImages } from "./canvas.ts";
+import { isStyleNetwork } from "../models/stylegan.ts";
+import { truncatedImages } from "../models/style_mixing.ts";
+import { stylePanel } from "./style_panel.ts";
+import type { View } from "./view.ts";
 
 /** What the page offers scripts (and the browser test) on `window.explorer`. */
 export interface ExplorerHandle {
@@ -39,29 +44,17 @@ export interface ExplorerHandle {
   setClass(c: number): Promise<void>;
   /** The judge's reading of the image drawn now. */
   judge(): Promise<JudgeReading>;
+  /** A StyleGAN draws with truncation `psi` (1: as trained). */
+  setPsi(psi: number): Promise<void>;
+  /**
+   * A StyleGAN's style mixing: the image with this z's coarse styles and the fine styles
+   * (from resolution `fineFrom` on: 14 or 28) of seed `seed`'s z; 784 values in [0, 1].
+   */
+  mix(seed: number, fineFrom: number): Promise<number[]>;
 }
 
 const SCALE = 10; // 28 px -> 280 px, nearest neighbour
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-/** Draws 28x28 images (values in [0, 1]) side by side into `canvas`, `scale` times larger. */
-function drawImages(canvas: HTMLCanvasElement, images: Float32Array, scale: number): void {
-  const n = images.length / 784, side = 28 * scale;
-  canvas.width = n * side;
-  canvas.height = side;
-  const ctx = canvas.getContext("2d")!;
-  const out = ctx.createImageData(canvas.width, canvas.height);
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < canvas.width; x++) {
-      const k = Math.floor(x / side), px = Math.floor((x % side) / scale);
-      const v = images[k * 784 + Math.floor(y / scale) * 28 + px];
-      const g = Math.round(Math.max(0, Math.min(1, v)) * 255), o = (y * canvas.width + x) * 4;
-      out.data[o] = out.data[o + 1] = out.data[o + 2] = g;
-      out.data[o + 3] = 255;
-    }
-  }
-  ctx.putImageData(out, 0, 0);
-}
 
 /** Picks the fastest tfjs backend this browser runs: webgl, then wasm, then cpu. */
 async function chooseBackend(): Promise<string> {
@@ -83,33 +76,6 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   return await res.json() as T;
 }
 
-/** What every panel shares: the model, the latent state, and drawing the main image. */
-interface View {
-  generator: Generator;
-  info: ModelInfo;
-  zDim: number;
-  state: {
-    seed: number;
-    base: Float32Array;
-    dims: Map<number, number>;
-    classOf: number;
-    edit: { from: number; to: number; strength: number };
-    directions: DirectionsInfo | null;
-  };
-  /** The latent vector drawn now: the seed's noise, the sliders, the class edit. */
-  z(): Float32Array;
-  /** The class input of `n` images (conditional models), else undefined. */
-  classes(n: number): Int32Array | undefined;
-  /** Redraws the main image (one drawing at a time; later changes are drawn once after). */
-  draw(): Promise<void>;
-  /** Resolves when the drawing under way is done. */
-  settled(): Promise<void>;
-  /** The main image's pixels. */
-  pixels(): Float32Array;
-  /** The judge's reading of the main image. */
-  judge(): Promise<JudgeReading>;
-}
-
 async function createView(backend: string): Promise<View> {
   const info = await getJson<ModelInfo>("/api/model");
   const bytes = new Uint8Array(await (await fetch("/api/generator")).arrayBuffer());
@@ -125,7 +91,9 @@ async function createView(backend: string): Promise<View> {
     classOf: 0,
     edit: { from: 0, to: 1, strength: 0 },
     directions: null,
+    psi: 1,
   };
+  const styled = isStyleNetwork(generator.drawing);
   $("title").textContent = `${info.label}, step ${info.step.toLocaleString("en-US")}`;
   $("source").textContent =
     `${info.source} — drawn in this browser with TensorFlow.js (${backend})`;
@@ -136,6 +104,7 @@ async function createView(backend: string): Promise<View> {
     info,
     zDim,
     state,
+    styled,
     z() {
       const out = state.base.slice();
       for (const [d, v] of state.dims) out[d] = v;
@@ -154,7 +123,9 @@ async function createView(backend: string): Promise<View> {
       drawing ??= (async () => {
         while (stale) {
           stale = false;
-          pixels = await generator.fromLatents(view.z(), { classes: view.classes(1) });
+          pixels = styled
+            ? await truncatedImages(generator, view.z(), { psi: state.psi })
+            : await generator.fromLatents(view.z(), { classes: view.classes(1) });
           drawImages($("main"), pixels, SCALE);
         }
         drawing = null;
@@ -370,6 +341,7 @@ async function main(): Promise<void> {
   const setClass = classPanel(view, () => void Promise.all([drawStrip(), drawGrid()]));
   await projectionPanel(view, resetSliders);
   editPanel(view);
+  const { setPsi, mix } = stylePanel(view);
 
   await setSeed(0);
   await drawStrip();
@@ -388,6 +360,8 @@ async function main(): Promise<void> {
     await view.settled();
     return view.judge();
   };
+  handle.setPsi = setPsi;
+  handle.mix = async (seed, fineFrom) => Array.from(await mix(seed, fineFrom));
 }
 
 const notReady = () => {
@@ -403,6 +377,8 @@ const handle: ExplorerHandle = {
   setDim: notReady,
   setClass: notReady,
   judge: notReady,
+  setPsi: notReady,
+  mix: notReady,
 };
 handle.ready = main().catch((err) => {
   $("error").textContent = `error: ${err instanceof Error ? err.message : err}`;

@@ -185,12 +185,14 @@ export class Generator {
       const labels = this.conditional
         ? this.oneHot(options.classes ?? balancedClasses(n, this.config.classes))
         : undefined;
-      return this.drawing.apply(
+      const images = this.drawing.apply(
         z,
         (options.mode ?? "eval") === "eval"
           ? { training: false, labels }
           : { training: true, rng: new Rng(1), updateStats: false, labels },
       );
+      // a style-based G's training-mode images are linear (StyleGAN's); the rest are tanh's
+      return tf.clipByValue(images, -1, 1);
     }) as tf.Tensor4D;
   }
 

@@ -7,9 +7,10 @@
 
 /**
  * The report's three models (A.1 MLP GAN, A.2 DCGAN, A.3 improved conv GAN) and, beyond the
- * report, `cdcgan`: the DCGAN conditioned on the class label. `registry.ts` says what each is.
+ * report, `cdcgan`: the DCGAN conditioned on the class label, and `stylegan`: the style-based
+ * generator the report's section 5.3 names as future work. `registry.ts` says what each is.
  */
-export type ModelKind = "mlp" | "dcgan" | "improved" | "cdcgan";
+export type ModelKind = "mlp" | "dcgan" | "improved" | "cdcgan" | "stylegan";
 
 /** Classes of Fashion-MNIST, the conditional model's label count. */
 export const CLASS_COUNT = 10;
@@ -44,4 +45,23 @@ export interface ModelConfig {
    * one-hot vector appended to z and as 10 one-hot maps appended to D's input channels.
    */
   classes: number;
+  /** The style-based generator's own settings (`stylegan` only; absent for the other kinds). */
+  style?: StyleConfig;
+}
+
+/**
+ * Settings of the style-based generator (`stylegan`). Anchored on StyleGAN2-ADA's CIFAR-10
+ * configuration (Karras et al. 2020, the smallest images it trains): a 2-layer mapping network.
+ */
+export interface StyleConfig {
+  /** Length of w (and of z: `zDim`). 128 here (StyleGAN: 512, for 32x32 and up). */
+  wDim: number;
+  /** Fully connected layers of the mapping network z -> w. StyleGAN2-ADA CIFAR-10: 2. */
+  mappingLayers: number;
+  /** Learning-rate multiplier of the mapping network. StyleGAN: 0.01. */
+  mappingLrMul: number;
+  /** Decay of the running average of w (the truncation centre). StyleGAN2: 0.995. */
+  wAvgDecay: number;
+  /** Group size of D's minibatch standard deviation. StyleGAN2: 4. */
+  mbstdGroup: number;
 }

@@ -15,7 +15,8 @@ export interface Network {
   /** Parameters and buffers. */
   readonly store: ParamStore;
   /**
-   * The forward pass. Generators map z `[b, zDim]` to images `[b, 28, 28, 1]` in [-1, 1];
+   * The forward pass. Generators map z `[b, zDim]` to images `[b, 28, 28, 1]` in [-1, 1] (a
+   * style-based G's are linear in training mode, as StyleGAN's, and clipped in evaluation mode);
    * discriminators map images to logits `[b, 1]`. Tensors it creates are the caller's to
    * dispose (run it inside `tf.tidy`).
    */

@@ -9,6 +9,7 @@ import { deriveSeed, Rng } from "../random.ts";
 import { OptionError } from "../option_error.ts";
 import { dcganDiscriminator, dcganGenerator } from "./dcgan.ts";
 import { mlpDiscriminator, mlpGenerator } from "./mlp_gan.ts";
+import { DEFAULT_STYLE_CONFIG, styleDiscriminator, styleGenerator } from "./stylegan.ts";
 import { CLASS_COUNT, type ModelConfig, type ModelKind } from "./model_config.ts";
 import { type Gan, type LayerSummary, type Network, summarize } from "./network.ts";
 
@@ -29,6 +30,12 @@ export interface ModelSpec {
   conditional: boolean;
   /** Examples per training step. Report table 1: 64. */
   batchSize: number;
+  /**
+   * How it trains: `report` (appendix A.4's loop: BCE, G every second batch, Adam 2e-4) or
+   * `stylegan2` (StyleGAN2's loss and optimiser settings: `STYLEGAN2_RECIPE` in
+   * `train/train_config.ts`). Flags override either.
+   */
+  recipe: "report" | "stylegan2";
   /** Builds G, drawing its initial weights from `rng`. */
   generator(config: ModelConfig, rng: Rng): Network;
   /** Builds D, drawing its initial weights from `rng`. */
@@ -44,6 +51,7 @@ export const MODELS: Readonly<Record<ModelKind, ModelSpec>> = {
     family: "mlp",
     conditional: false,
     batchSize: 64,
+    recipe: "report",
     generator: mlpGenerator,
     discriminator: mlpDiscriminator,
   },
@@ -54,6 +62,7 @@ export const MODELS: Readonly<Record<ModelKind, ModelSpec>> = {
     family: "conv",
     conditional: false,
     batchSize: 64,
+    recipe: "report",
     generator: dcganGenerator,
     discriminator: (config, rng) => dcganDiscriminator(config, rng, { spatialMean: false }),
   },
@@ -64,6 +73,7 @@ export const MODELS: Readonly<Record<ModelKind, ModelSpec>> = {
     family: "conv",
     conditional: false,
     batchSize: 64,
+    recipe: "report",
     generator: dcganGenerator,
     discriminator: (config, rng) => dcganDiscriminator(config, rng, { spatialMean: true }),
   },
@@ -74,18 +84,28 @@ export const MODELS: Readonly<Record<ModelKind, ModelSpec>> = {
     family: "conv",
     conditional: true,
     batchSize: 64,
+    recipe: "report",
     generator: dcganGenerator,
     discriminator: (config, rng) => dcganDiscriminator(config, rng, { spatialMean: false }),
+  },
+  stylegan: {
+    kind: "stylegan",
+    label: "StyleGAN2 (5.3)",
+    source: "beyond the report (its 5.3): style-based G (mapping, modulated convs), StyleGAN2 loss",
+    family: "conv",
+    conditional: false,
+    batchSize: 64,
+    recipe: "stylegan2",
+    generator: styleGenerator,
+    discriminator: styleDiscriminator,
   },
 };
 
 /** Every model kind, the class-conditional one included. */
 export const MODEL_KINDS: readonly ModelKind[] = Object.keys(MODELS) as ModelKind[];
 
-/** The report's own models (appendix A): the unconditional kinds. */
-export const REPORT_MODEL_KINDS: readonly ModelKind[] = MODEL_KINDS.filter(
-  (k) => !MODELS[k].conditional,
-);
+/** The report's own models (appendix A.1-A.3). */
+export const REPORT_MODEL_KINDS: readonly ModelKind[] = ["mlp", "dcgan", "improved"];
 
 /**
  * The registry entry of `kind`.
@@ -102,6 +122,23 @@ export function modelSpec(kind: string): ModelSpec {
 /** The report's values (table 1, appendix A) for the networks of a model kind. */
 export function defaultModelConfig(kind: ModelKind): ModelConfig {
   const spec = modelSpec(kind);
+  if (kind === "stylegan") {
+    // no dropout or BatchNorm; widths 128/64/32 at 7/14/28 (G) and 32/64/128 (D)
+    return {
+      kind,
+      zDim: DEFAULT_STYLE_CONFIG.wDim,
+      dropout: 0,
+      leak: 0.2,
+      ngf: 32,
+      ndf: 32,
+      bnMomentum: 0.1,
+      bnEps: 1e-5,
+      initStd: 1,
+      spectralNorm: false,
+      classes: 0,
+      style: { ...DEFAULT_STYLE_CONFIG },
+    };
+  }
   return {
     kind,
     zDim: 100,

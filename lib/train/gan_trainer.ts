@@ -161,7 +161,10 @@ export class GanTrainer {
     const input = fake ?? this.fakeInput(b);
     const yReal = this.generator.conditional ? this.generator.oneHot(realLabels!) : undefined;
     const images = tf.tidy(() => G.apply(input.z, this.#ctx(input.labels))); // detached from G
-    const mix = loss.penalty && tf.tensor1d(this.rng.fillUniform(new Float32Array(b)));
+    // a lazy penalty (R1) applies every `every` D steps, the first included, scaled by `every`
+    const every = loss.penaltyEvery?.(config) ?? 1;
+    const penalise = loss.penalty !== undefined && this.optD.step % every === 0;
+    const mix = penalise ? tf.tensor1d(this.rng.fillUniform(new Float32Array(b))) : undefined;
     // the penalty's critic: composite ops (differentiable twice), no running-statistics update
     const critic = (x: tf.Tensor) =>
       D.apply(x, { ...this.#ctx(yReal), updateStats: false, twiceDifferentiable: true });
@@ -173,7 +176,9 @@ export class GanTrainer {
         const outFake = D.apply(images, this.#ctx(input.labels));
         shown = tf.keep(tf.stack([tf.mean(loss.shown(outReal)), tf.mean(loss.shown(outFake))]));
         const dLoss = loss.discriminator(outReal, outFake, config);
-        return mix ? tf.add(dLoss, loss.penalty!(critic, real, images, mix, config)) : dLoss;
+        if (!mix) return dLoss;
+        const penalty = loss.penalty!(critic, real, images, mix, config);
+        return tf.add(dLoss, every === 1 ? penalty : tf.mul(penalty, every));
       }, [...D.store.params.values()]) as { value: tf.Scalar; grads: tf.NamedTensorMap };
       grads = out.grads;
       const [dLoss, dReal, dFake] = await readAndDispose(out.value, shown);

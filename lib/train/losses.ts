@@ -10,6 +10,7 @@
  * | `wgan`    | E D(G(z)) - E D(x), D's weights clipped to ±c after each update (Arjovsky et al. 2017) | -E D(G(z)) |
  * | `wgan-gp` | the same + λ E(‖∇x̂ D(x̂)‖₂ - 1)², x̂ between x and G(z) (Gulrajani et al. 2017) | -E D(G(z)) |
  * | `hinge`   | E relu(1 - D(x)) + E relu(1 + D(G(z)))  (Miyato et al. 2018)           | -E D(G(z)) |
+ * | `stylegan2` | E softplus(-D(x)) + E softplus(D(G(z))) + every r steps r γ/2 E‖∇x D(x)‖² (R1, lazy; Karras et al. 2020) | E softplus(-D(G(z))) |
  *
  * @module
  */
@@ -18,7 +19,7 @@ import { OptionError } from "../option_error.ts";
 import { ensureSecondOrderGradients } from "./second_order_grads.ts";
 
 /** The losses a run can train with. */
-export type LossKind = "bce" | "lsgan" | "wgan" | "wgan-gp" | "hinge";
+export type LossKind = "bce" | "lsgan" | "wgan" | "wgan-gp" | "hinge" | "stylegan2";
 
 /** The labels of the BCE loss (report A.4). */
 export interface BceLabels {
@@ -43,13 +44,20 @@ export function bceWithLogits(logits: tf.Tensor, target: number): tf.Scalar {
   });
 }
 
-/** The settings a loss reads: BCE's labels, WGAN's clip and WGAN-GP's penalty weight. */
+/** The settings a loss reads: BCE's labels, WGAN's clip, WGAN-GP's and R1's penalties. */
 export interface LossSettings extends BceLabels {
   /** WGAN: D's weights are clipped to [-c, c] after each update. */
   wganClip: number;
   /** WGAN-GP: weight λ of the gradient penalty. */
   gpWeight: number;
+  /** `stylegan2`: weight γ of the R1 penalty (γ/2 E‖∇x D(x)‖² on real images). */
+  r1Gamma: number;
+  /** `stylegan2`: R1 is added every this many D steps, times this many (lazy regularisation). */
+  r1Every: number;
 }
+
+/** Settings that leave every penalty off, for the losses without D at hand. */
+const NO_PENALTY = { wganClip: 0, gpWeight: 0, r1Gamma: 0, r1Every: 1 };
 
 /**
  * One GAN objective as data: what D and G minimise, what the history shows of D's outputs,
@@ -65,7 +73,8 @@ export interface GanLoss {
   shown(outputs: tf.Tensor): tf.Tensor;
   /**
    * Added to D's loss: `critic` is D at the real batch's labels, `mix` `[b]` uniform draws
-   * that place points between each real and fake image.
+   * that place points between each real and fake image. With `penaltyEvery`, only every that
+   * many D steps (the first included), and the trainer multiplies it by that interval.
    */
   penalty?(
     critic: (x: tf.Tensor) => tf.Tensor,
@@ -74,6 +83,8 @@ export interface GanLoss {
     mix: tf.Tensor1D,
     s: LossSettings,
   ): tf.Scalar;
+  /** The interval of a lazy penalty (R1's, StyleGAN2): D steps between two penalised steps. */
+  penaltyEvery?(s: LossSettings): number;
   /** Run after every D update on D's parameters (WGAN's weight clipping). */
   afterDiscriminatorStep?(params: Iterable<tf.Variable>, s: LossSettings): void;
 }
@@ -121,6 +132,15 @@ export const LOSSES: Readonly<Record<LossKind, GanLoss>> = {
     generator: criticGeneratorLoss,
     shown: (outputs) => outputs,
   },
+  stylegan2: {
+    discriminator: (real, fake) =>
+      tf.add(mean(tf.softplus(tf.neg(real))), mean(tf.softplus(fake))) as tf.Scalar,
+    generator: (fake) => mean(tf.softplus(tf.neg(fake))),
+    shown: (outputs) => tf.sigmoid(outputs),
+    penalty: (critic, real, _fake, _mix, s) =>
+      tf.mul(r1Penalty(critic, real), s.r1Gamma / 2) as tf.Scalar,
+    penaltyEvery: (s) => s.r1Every,
+  },
 };
 
 /** Every loss kind (the keys of {@link LOSSES}), for validation and usage text. */
@@ -148,13 +168,13 @@ export function discriminatorLoss(
   fake: tf.Tensor,
   labels: BceLabels,
 ): tf.Scalar {
-  const settings = { ...labels, wganClip: 0, gpWeight: 0 };
+  const settings = { ...labels, ...NO_PENALTY };
   return tf.tidy(() => ganLoss(kind).discriminator(real, fake, settings));
 }
 
 /** G's loss of `kind` from D's outputs on G's batch. */
 export function generatorLoss(kind: LossKind, fake: tf.Tensor, labels: BceLabels): tf.Scalar {
-  const settings = { ...labels, wganClip: 0, gpWeight: 0 };
+  const settings = { ...labels, ...NO_PENALTY };
   return tf.tidy(() => ganLoss(kind).generator(fake, settings));
 }
 
@@ -180,5 +200,17 @@ export function gradientPenalty(
     // + 1e-12 keeps the norm's own gradient finite where a gradient is exactly 0
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(flat), 1), 1e-12));
     return tf.mean(tf.square(tf.sub(norm, 1))) as tf.Scalar;
+  });
+}
+
+/**
+ * R1 (Mescheder et al. 2018): E‖∇x critic(x)‖² over the `real` batch, without the weight γ/2.
+ * Differentiable in the critic's variables, like {@link gradientPenalty}.
+ */
+export function r1Penalty(critic: (x: tf.Tensor) => tf.Tensor, real: tf.Tensor): tf.Scalar {
+  ensureSecondOrderGradients();
+  return tf.tidy(() => {
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(real);
+    return tf.mean(tf.sum(tf.square(tf.reshape(grad, [real.shape[0], -1])), 1)) as tf.Scalar;
   });
 }

@@ -49,6 +49,13 @@ export interface TrainConfig {
   /** WGAN-GP: weight λ of the gradient penalty. Gulrajani et al. 2017: 10. */
   gpWeight: number;
   /**
+   * `stylegan2` loss: weight γ of the R1 penalty on real images. StyleGAN2-ADA's CIFAR-10
+   * configuration (the smallest images it trains): 0.01.
+   */
+  r1Gamma: number;
+  /** `stylegan2` loss: R1 every this many D steps (lazy regularisation). StyleGAN2: 16. */
+  r1Every: number;
+  /**
    * Decay of an exponential moving average of G's weights, used for sample grids and scores
    * when > 0 (`--ema`; 0: off, as in the report). Typical: 0.999 (Yazıcı et al. 2019).
    */
@@ -86,9 +93,27 @@ export interface TrainConfig {
   evalSamples: number;
 }
 
-/** The report's training setup for a model kind. */
+/**
+ * StyleGAN2's training recipe (Karras et al. 2020; StyleGAN2-ADA's CIFAR-10 configuration) where
+ * it differs from the report's loop: its loss, a G step after every D step, Adam at 0.0025 with
+ * betas (0, 0.99), and a moving average of G (StyleGAN2-ADA ramps its EMA's horizon up; a
+ * fixed decay of 0.999, a half-life of 693 steps, stands in for it). Lazy regularisation's
+ * small correction of Adam's rate and betas (16 / 17) is not applied.
+ */
+export const STYLEGAN2_RECIPE: Readonly<Partial<TrainConfig>> = {
+  loss: "stylegan2",
+  gEvery: 1,
+  lrG: 0.0025,
+  lrD: 0.0025,
+  beta1: 0,
+  beta2: 0.99,
+  emaDecay: 0.999,
+};
+
+/** The report's training setup for a model kind (the StyleGAN2 recipe for `stylegan`). */
 export function defaultTrainConfig(kind: ModelKind): TrainConfig {
   const spec = modelSpec(kind);
+  const recipe = spec.recipe === "stylegan2" ? STYLEGAN2_RECIPE : {};
   return {
     model: defaultModelConfig(kind),
     seed: 0,
@@ -108,6 +133,8 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     loss: "bce",
     wganClip: 0.01,
     gpWeight: 10,
+    r1Gamma: 0.01,
+    r1Every: 16,
     emaDecay: 0,
     reuseFakeForG: false,
     fixedNoiseCount: spec.conditional ? 100 : 64, // conditional: a 10x10 grid, one row per class
@@ -118,6 +145,7 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     evalEvery: 0,
     evalEverySteps: 0,
     evalSamples: 2000,
+    ...recipe,
   };
 }
 
@@ -131,13 +159,16 @@ export function withTrainDefaults(config: TrainConfig): TrainConfig {
 }
 
 /**
- * A label for a run's configuration: its model's name and what differs from the report's loop
- * (`DCGAN (A.2), hinge loss, spectral norm`).
+ * A label for a run's configuration: its model's name and what differs from its recipe (the
+ * report's loop, or StyleGAN2's for `stylegan`): `DCGAN (A.2), hinge loss, spectral norm`.
  */
 export function configLabel(config: TrainConfig): string {
+  const recipe = defaultTrainConfig(config.model.kind);
   const parts = [MODELS[config.model.kind].label];
-  if (config.loss !== "bce") parts.push(`${config.loss} loss`);
+  if (config.loss !== recipe.loss) parts.push(`${config.loss} loss`);
   if (config.model.spectralNorm) parts.push("spectral norm");
-  if (config.emaDecay > 0) parts.push(`EMA ${config.emaDecay}`);
+  if (config.emaDecay > 0 && config.emaDecay !== recipe.emaDecay) {
+    parts.push(`EMA ${config.emaDecay}`);
+  }
   return parts.join(", ");
 }

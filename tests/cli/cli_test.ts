@@ -32,7 +32,10 @@ Deno.test("an unknown flag is a usage error with exit status 2", async () => {
   const r = await cli("train.ts", "--model", "mlp", "--bogus");
   assert.equal(r.code, 2);
   assert.match(r.err, /error: unknown flag --bogus \(--help lists them\)/);
-  assert.match(r.err, /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan --out DIR/);
+  assert.match(
+    r.err,
+    /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan\|stylegan --out DIR/,
+  );
 });
 
 Deno.test("an unknown flag close to a real one suggests it", async () => {
@@ -111,7 +114,7 @@ Deno.test("bad flag values are named in the error", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--epochs expects an integer >= 1, got 'zero'/);
   r = await cli("train.ts", "--model", "gan9", "--out", "/tmp/x");
-  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved\|cdcgan, got 'gan9'/);
+  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved\|cdcgan\|stylegan, got 'gan9'/);
   r = await cli("train.ts", "--out", "/tmp/x");
   assert.match(r.err, /--model is required/);
   r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--backend", "gpu");

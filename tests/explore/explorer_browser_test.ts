@@ -8,18 +8,23 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { decode } from "fast-png";
 import type { Page } from "playwright-core";
+import * as tf from "@tensorflow/tfjs";
 import {
   DEBIAN_DIR,
   decodeNpy,
   DEFAULT_JUDGE_FILE,
+  defaultModelConfig,
   type Explorer,
   FILES,
+  Generator,
   initBackend,
+  isStyleNetwork,
   loadFashionMnist,
   loadJudge,
   openPretrained,
   OptionError,
   PRETRAINED_DIR,
+  Rng,
   startExplorer,
 } from "../../lib/mod.ts";
 import { haveChromium, launchChromium } from "../_support/chromium.ts";
@@ -181,6 +186,63 @@ Deno.test({
     } finally {
       await browser.close();
       await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a StyleGAN in the explorer truncates towards w_avg and mixes styles with a second seed" +
+    lacking,
+  ignore: !ready,
+  async fn() {
+    // an untrained narrow StyleGAN with its noise and w_avg moved off zero: every input shows
+    const generator = Generator.create({ ...defaultModelConfig("stylegan"), ngf: 8 }, 0);
+    const net = generator.drawing;
+    assert.ok(isStyleNetwork(net));
+    net.wAvg.assign(
+      net.mapping(tf.randomNormal([1, 128], 0, 1, "float32", 1), { training: false }).reshape([
+        128,
+      ]),
+    );
+    const data = await loadFashionMnist({ download: false });
+    const { judge } = await loadJudge(DEFAULT_JUDGE_FILE);
+    const explorer = await startExplorer({
+      generator,
+      label: "StyleGAN (untrained)",
+      source: "test",
+      judge,
+      data,
+      port: 0,
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      await openPage(page, explorer.url, errors);
+      assert.equal(await page.locator("#style-row").isVisible(), true);
+      const at = async (seed: number, psi: number) => {
+        await call(page, "setSeed", seed);
+        await call(page, "setPsi", psi);
+        return await call<number[]>(page, "pixels");
+      };
+      // psi 0 draws w_avg whatever the seed; psi 1 draws each seed's own image
+      assert.ok(maxDiff(await at(1, 0), await at(2, 0)) < 1e-5, "psi 0: one image");
+      const [one, two] = [await at(1, 1), await at(2, 1)];
+      assert.ok(maxDiff(one, two) > 1e-3, "psi 1: two images");
+      // the page draws what the library draws
+      const z = new Rng(2).fillNormal(new Float32Array(128));
+      assert.ok(maxDiff(two, await generator.fromLatents(z)) < 0.02);
+      // mixing seed 2's coarse styles with seed 5's fine ones is neither image
+      const mixed = await call<number[]>(page, "mix", 5, 14);
+      assert.ok(maxDiff(mixed, two) > 1e-3 && maxDiff(mixed, await at(5, 1)) > 1e-3);
+      const shot = decode(await page.locator("#mix").screenshot());
+      assert.ok(shot.width >= 4 * 28 * 4, "the mixing strip shows four images");
+      assert.deepEqual(errors, [], "no console errors");
+    } finally {
+      await browser.close();
+      await explorer.close();
+      generator.dispose();
+      judge.dispose();
     }
   },
 });

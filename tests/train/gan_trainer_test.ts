@@ -106,6 +106,27 @@ Deno.test("G is updated on batches whose index is divisible by gEvery", async ()
   }
 });
 
+Deno.test("R1 is lazy: added on the first D step and on every r1Every-th one after it", async () => {
+  const t = new GanTrainer(smallConfig("stylegan", { r1Every: 3 }));
+  const calls: number[] = [];
+  // spy on this trainer's loss only (the table's entry is shared)
+  const loss = t.loss;
+  Object.assign(t, {
+    loss: {
+      ...loss,
+      penalty: (...args: Parameters<NonNullable<typeof loss.penalty>>) => {
+        calls.push(t.optD.step);
+        return loss.penalty!(...args);
+      },
+    },
+  });
+  const x = realBatch();
+  for (let i = 0; i < 7; i++) await t.discriminatorStep(x);
+  assert.deepEqual(calls, [0, 3, 6]);
+  x.dispose();
+  t.dispose();
+});
+
 Deno.test("a NaN loss stops the step with its number and applies no update", async () => {
   const t = new GanTrainer(smallConfig("mlp"));
   const x = realBatch();

@@ -7,6 +7,7 @@ import {
   gradientPenalty,
   initBackend,
   type LossKind,
+  r1Penalty,
 } from "../../lib/mod.ts";
 
 await initBackend({ backend: "cpu" });
@@ -65,6 +66,27 @@ Deno.test("the hinge losses penalise real scores below 1 and fake scores above -
   const d = mean(real.map((x) => Math.max(0, 1 - x))) + mean(fake.map((x) => Math.max(0, 1 + x)));
   assert.ok(Math.abs(value(both("hinge")) - d) < 1e-6);
   assert.ok(Math.abs(value(gen("hinge")) + mean(fake)) < 1e-6);
+});
+
+Deno.test("the StyleGAN2 losses are softplus of the negated real and the fake logits", () => {
+  const softplus = (x: number) => Math.log1p(Math.exp(x));
+  const d = mean(real.map((x) => softplus(-x))) + mean(fake.map((x) => softplus(x)));
+  assert.ok(Math.abs(value(both("stylegan2")) - d) < 1e-5);
+  assert.ok(Math.abs(value(gen("stylegan2")) - mean(fake.map((x) => softplus(-x)))) < 1e-5);
+});
+
+Deno.test("R1 of a linear critic w.x is |w|^2, of a quadratic |x|^2 / 2 the mean |x|^2", () => {
+  const linear = value(tf.tidy(() => {
+    const wt = tf.tensor2d([3, 4, 0, 0], [1, 4]);
+    return r1Penalty((x) => tf.sum(tf.mul(x, wt), 1), tf.randomNormal([5, 4]));
+  }));
+  assert.ok(Math.abs(linear - 25) < 1e-4, `${linear}`);
+  const quadratic = value(
+    tf.tidy(() =>
+      r1Penalty((x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), tf.tensor2d([[1, 2], [0, 3]]))
+    ),
+  );
+  assert.ok(Math.abs(quadratic - (5 + 9) / 2) < 1e-5, `${quadratic}`);
 });
 
 Deno.test("an unknown loss is an error naming the choices", () => {
