@@ -61,6 +61,7 @@ export * from "./train/gan_trainer.ts";
 export * from "./train/cycle_trainer.ts";
 export * from "./train/run_dir.ts";
 export * from "./train/run.ts";
+export * from "./train/cycle_run.ts";
 export * from "./train/progress_text.ts";
 export * from "./train/pretrained.ts";
 // evaluation

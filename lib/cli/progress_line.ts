@@ -25,8 +25,12 @@ export class ProgressLine {
   /** Reports one step. */
   update(r: StepRecord, p: Progress): void {
     if (r.gLoss !== null) this.#lastG = r.gLoss;
+    this.show(progressText(r, p, this.#lastG), p);
+  }
+
+  /** Shows `line` as the progress of step `p` (redrawn, or printed every `everySeconds`). */
+  show(line: string, p: Progress): void {
     const now = performance.now();
-    const line = progressText(r, p, this.#lastG);
     if (this.#tty) {
       if (now - this.#lastPrint < 100 && p.step !== p.totalSteps) return;
       Deno.stdout.writeSync(this.#encoder.encode(`\x1b[2K\r${line}`));

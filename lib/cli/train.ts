@@ -18,9 +18,11 @@ import type { TrainConfig } from "../train/train_config.ts";
 import { runCommand, startBackend, UsageError } from "./args.ts";
 import { formatDuration } from "../train/progress_text.ts";
 import { ProgressLine } from "./progress_line.ts";
-import { configFromFlags, TRAIN_COMMAND, type TrainFlags } from "./train_flags.ts";
+import { configFromFlags, CYCLEGAN, TRAIN_COMMAND, type TrainFlags } from "./train_flags.ts";
+import { trainTranslator } from "./train_cycle.ts";
 
 async function main(flags: TrainFlags): Promise<number> {
+  if (flags.model === CYCLEGAN) return await trainTranslator(flags);
   const config = configFromFlags(flags);
   const dryRun = !!flags["dry-run"];
   if (!dryRun && flags.out === undefined) throw new UsageError("--out DIR is required");

@@ -7,6 +7,8 @@
  */
 import { MODEL_KINDS, MODELS } from "../models/registry.ts";
 import type { ModelConfig, ModelKind } from "../models/model_config.ts";
+import { classIndex } from "../data/class_split.ts";
+import { type CycleConfig, defaultCycleConfig } from "../train/cycle_trainer.ts";
 import { LOSS_KINDS } from "../train/losses.ts";
 import { defaultTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import {
@@ -19,6 +21,7 @@ import {
   parseCommand,
   PRECISION_FLAG,
   THREADS_FLAG,
+  UsageError,
 } from "./args.ts";
 
 /** A field of the training config a flag sets: a top-level key, or `model.<key>`. */
@@ -48,16 +51,56 @@ function configFlag<F extends Omit<ConfigFlag, "shown">>(flag: F): F & { shown?:
   return value === null || value === false ? flag : { ...flag, shown: String(value) };
 }
 
-const modelHelp = MODEL_KINDS.map((k) => `${k}: ${MODELS[k].source}`).join("\n");
+/** `--model cyclegan`: not a GAN of the registry (it translates images), trained by its own loop. */
+export const CYCLEGAN = "cyclegan";
+
+const modelHelp = [
+  ...MODEL_KINDS.map((k) => `${k}: ${MODELS[k].source}`),
+  `${CYCLEGAN}: beyond the report (its 5.3, style transfer): unpaired translation\n` +
+  "between two classes (--from, --to; 10 epochs, batch 16 unless given)",
+].join("\n");
 
 /** Every flag of `deno task train`, in usage order. */
 export const TRAIN_FLAGS = [
   {
     name: "model",
     arg: "NAME",
-    value: { type: "choice", choices: MODEL_KINDS },
+    value: { type: "choice", choices: [...MODEL_KINDS, CYCLEGAN] },
     help: `the GAN to train\n${modelHelp}`,
     required: true,
+  },
+  {
+    name: "from",
+    arg: "CLASS",
+    value: { type: "string" },
+    help: "cyclegan: the class translated from (sneaker, ankle-boot, t-shirt, shirt, ...)",
+  },
+  {
+    name: "to",
+    arg: "CLASS",
+    value: { type: "string" },
+    help: "cyclegan: the class translated to",
+  },
+  {
+    name: "cycle-weight",
+    arg: "X",
+    value: { type: "float", min: 0, max: 1e4 },
+    help: "cyclegan: weight of the cycle-consistency loss (Zhu et al. 2017)",
+    shown: "10",
+  },
+  {
+    name: "identity-weight",
+    arg: "X",
+    value: { type: "float", min: 0, max: 1e4 },
+    help: "cyclegan: weight of the identity loss (0.5 x the cycle weight)",
+    shown: "5",
+  },
+  {
+    name: "pool-size",
+    arg: "N",
+    value: { type: "int", min: 0, max: 10_000 },
+    help: "cyclegan: past generated images each D learns from",
+    shown: "50",
   },
   {
     name: "out",
@@ -244,7 +287,7 @@ export const TRAIN_FLAGS = [
 
 /** `deno task train`. */
 export const TRAIN_COMMAND: Command<typeof TRAIN_FLAGS> = {
-  synopsis: `deno task train --model ${MODEL_KINDS.join("|")} --out DIR [options]`,
+  synopsis: `deno task train --model ${[...MODEL_KINDS, CYCLEGAN].join("|")} --out DIR [options]`,
   flags: TRAIN_FLAGS,
 };
 
@@ -256,8 +299,79 @@ export function parseTrainFlags(args: readonly string[]): TrainFlags {
   return parseCommand(TRAIN_COMMAND, args);
 }
 
+/** The flags only `--model cyclegan` reads. */
+const CYCLE_ONLY = ["from", "to", "cycle-weight", "identity-weight", "pool-size"];
+/** The flags `--model cyclegan` shares with the GANs; the rest are the GANs' own. */
+const CYCLE_SHARED = new Set([
+  "model",
+  "out",
+  "epochs",
+  "steps",
+  "batch-size",
+  "seed",
+  "backend",
+  "precision",
+  "threads",
+  "resume",
+  "sample-every",
+  "checkpoint-every",
+  "ngf",
+  "ndf",
+  "data-dir",
+  "help",
+]);
+
+const given = (flags: TrainFlags, name: string) =>
+  (flags as Record<string, unknown>)[name] !== undefined;
+
+/**
+ * The translation run's config for `--model cyclegan`: the paper's settings
+ * (`defaultCycleConfig`), with the flags given applied.
+ *
+ * @throws {UsageError} when --from or --to is missing or a flag of the GANs' only is given;
+ * {@link OptionError} naming --from / --to when it is no class.
+ */
+export function cycleConfigFromFlags(flags: TrainFlags): CycleConfig {
+  const foreign = TRAIN_FLAGS.map((f) => f.name as string).filter((n) =>
+    !CYCLE_SHARED.has(n) && !CYCLE_ONLY.includes(n) && given(flags, n)
+  );
+  if (foreign.length) {
+    throw new UsageError(
+      `${foreign.map((n) => `--${n}`).join(", ")} ${foreign.length > 1 ? "do" : "does"} not ` +
+        `apply to --model ${CYCLEGAN}`,
+    );
+  }
+  if (flags.from === undefined || flags.to === undefined) {
+    throw new UsageError(`--model ${CYCLEGAN} needs --from CLASS and --to CLASS`);
+  }
+  const c = defaultCycleConfig(classIndex(flags.from, "from"), classIndex(flags.to, "to"));
+  const num = (name: string, fallback: number) =>
+    ((flags as Record<string, unknown>)[name] as number | undefined) ?? fallback;
+  return {
+    ...c,
+    model: { ...c.model, ngf: num("ngf", c.model.ngf), ndf: num("ndf", c.model.ndf) },
+    seed: num("seed", c.seed),
+    batchSize: num("batch-size", c.batchSize),
+    epochs: num("epochs", c.epochs),
+    maxSteps: given(flags, "steps") ? num("steps", 0) : c.maxSteps,
+    checkpointEvery: num("checkpoint-every", c.checkpointEvery),
+    sampleEvery: num("sample-every", c.sampleEvery),
+    cycleWeight: num("cycle-weight", c.cycleWeight),
+    identityWeight: num("identity-weight", c.identityWeight),
+    poolSize: num("pool-size", c.poolSize),
+  };
+}
+
 /** The run's config: the report's for `--model`, with every config flag given applied. */
 export function configFromFlags(flags: TrainFlags): TrainConfig {
+  const stray = CYCLE_ONLY.filter((n) => given(flags, n));
+  if (stray.length) {
+    throw new UsageError(
+      `${stray.map((n) => `--${n}`).join(", ")}: only --model ${CYCLEGAN} reads ${
+        stray.length > 1 ? "them" : "it"
+      }`,
+    );
+  }
   const config = defaultTrainConfig(flags.model as ModelKind);
   for (const flag of TRAIN_FLAGS) {
     const value = (flags as Record<string, unknown>)[flag.name];

@@ -52,6 +52,14 @@ export interface CycleConfig {
   identityWeight: number;
   /** Past generated images each D learns from. The paper: 50. */
   poolSize: number;
+  /** Passes over the smaller class's training images. */
+  epochs: number;
+  /** Stop after this many steps in total (counting steps before a resume); null: no limit. */
+  maxSteps: number | null;
+  /** Also checkpoint every this many steps (0: epoch ends only). */
+  checkpointEvery: number;
+  /** Write a grid of fixed test images and their translations every this many epochs. */
+  sampleEvery: number;
 }
 
 /** The paper's settings for translating class `from` to class `to`. */
@@ -68,6 +76,10 @@ export function defaultCycleConfig(from: number, to: number): CycleConfig {
     cycleWeight: 10,
     identityWeight: 5,
     poolSize: 50,
+    epochs: 10,
+    maxSteps: null,
+    checkpointEvery: 500,
+    sampleEvery: 1,
   };
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CycleStepRecord } from "./cycle_trainer.ts";
 import type { StepRecord } from "./gan_trainer.ts";
 import type { Progress } from "./run.ts";
 
@@ -34,4 +35,16 @@ export function progressText(r: StepRecord, p: Progress, lastG: number | null): 
     `D(x) ${r.dReal.toFixed(2)} D(G(z)) ${r.dFake.toFixed(2)} ` +
     `${(1 / p.stepsPerSecond).toFixed(3)} s/step ${p.stepsPerSecond.toFixed(2)} step/s ` +
     `ETA ${formatDuration(p.etaSeconds)}`;
+}
+
+/**
+ * One progress line of a translation run: epoch, step / total, the generators' loss and its
+ * parts, both discriminators' losses, speed and what is left.
+ */
+export function cycleProgressText(r: CycleStepRecord, p: Progress): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  return `epoch ${p.epoch}/${p.epochs} step ${n(p.step)}/${n(p.totalSteps)} ` +
+    `G ${r.gLoss.toFixed(3)} (adv ${r.adversarial.toFixed(3)} cycle ${r.cycle.toFixed(3)} ` +
+    `id ${r.identity.toFixed(3)}) D_A ${r.dA.toFixed(3)} D_B ${r.dB.toFixed(3)} ` +
+    `${(1 / p.stepsPerSecond).toFixed(3)} s/step ETA ${formatDuration(p.etaSeconds)}`;
 }

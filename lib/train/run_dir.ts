@@ -30,6 +30,7 @@ import { decodeNpy, encodeNpy } from "../io/npy.ts";
 import { Generator } from "../models/generator.ts";
 import { loadGenerator } from "../models/generator_file.ts";
 import { encodeGrayPng, tileImages } from "../viz/image_grid.ts";
+import type { CycleConfig, CycleMeta, CycleStepRecord } from "./cycle_trainer.ts";
 import type { StepRecord, TrainerMeta } from "./gan_trainer.ts";
 import { type TrainConfig, withTrainDefaults } from "./train_config.ts";
 import type * as tf from "@tensorflow/tfjs";
@@ -238,17 +239,18 @@ export class RunDir {
   }
 
   /**
-   * The trainer state of the latest checkpoint.
+   * The trainer state of the latest checkpoint (a GAN trainer's by default; a translation
+   * run reads its `CycleMeta`).
    *
    * @throws naming the directory when it holds no checkpoint, or the file when it is unreadable.
    */
-  loadCheckpoint(): Checkpoint<TrainerMeta> {
+  loadCheckpoint<M = TrainerMeta>(): Checkpoint<M> {
     if (!this.hasCheckpoint()) {
       throw new Error(
         `${this.dir}: no checkpoint (${this.paths.checkpoint}); is it a run directory from 'deno task train'?`,
       );
     }
-    return loadCheckpoint<TrainerMeta>(this.paths.checkpoint);
+    return loadCheckpoint<M>(this.paths.checkpoint);
   }
 
   /**
@@ -307,7 +309,7 @@ export class RunDir {
   // ---- writing: used by trainRun ----
 
   /** Starts a fresh run: writes `config`, empties the history, drops any quality records. */
-  begin(config: TrainConfig): void {
+  begin(config: TrainConfig | CycleConfig): void {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(this.paths.history, "");
     fs.rmSync(this.paths.quality, { force: true });
@@ -315,8 +317,8 @@ export class RunDir {
     this.writeConfig(config);
   }
 
-  /** Writes `config.json`. */
-  writeConfig(config: TrainConfig): void {
+  /** Writes `config.json` (a translation run's {@link CycleConfig} too). */
+  writeConfig(config: TrainConfig | CycleConfig): void {
     writeJsonAtomic(this.paths.config, config);
   }
 
@@ -341,7 +343,7 @@ export class RunDir {
   }
 
   /** Appends one step's record to the history. */
-  appendHistory(record: StepRecord): void {
+  appendHistory(record: StepRecord | CycleStepRecord): void {
     appendJsonLine(this.paths.history, record);
   }
 
@@ -350,19 +352,23 @@ export class RunDir {
     appendJsonLine(this.paths.quality, record);
   }
 
-  /** Writes the trainer's state as the latest checkpoint. */
-  saveCheckpoint(meta: TrainerMeta, tensors: Map<string, tf.Tensor>): Promise<void> {
+  /** Writes the trainer's state (a GAN's or a translation pair's) as the latest checkpoint. */
+  saveCheckpoint(meta: TrainerMeta | CycleMeta, tensors: Map<string, tf.Tensor>): Promise<void> {
     return saveCheckpoint(this.paths.checkpoint, meta, tensors);
   }
 
   /**
-   * Writes the fixed noise's images `[count, 28, 28]` in [0, 1] taken at `at` as a PNG grid and
-   * a `.npy` file; returns the PNG's path.
+   * Writes the fixed noise's images `[count, 28, 28]` in [0, 1] taken at `at` as a PNG grid
+   * (`columns` wide; default: as square as it gets) and a `.npy` file; returns the PNG's path.
    */
-  writeSnapshot(at: SnapshotTime, images: Float32Array, count: number): string {
+  writeSnapshot(
+    at: SnapshotTime,
+    images: Float32Array,
+    count: number,
+    columns = Math.ceil(Math.sqrt(count)),
+  ): string {
     const base = snapshotName(at);
     const png = path.join(this.paths.samples, `${base}.png`);
-    const columns = Math.ceil(Math.sqrt(count));
     writeFileAtomic(png, encodeGrayPng(tileImages(images, 28, { columns, range: [0, 1] })));
     writeFileAtomic(
       path.join(this.paths.samples, `${base}.npy`),

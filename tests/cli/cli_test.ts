@@ -34,7 +34,7 @@ Deno.test("an unknown flag is a usage error with exit status 2", async () => {
   assert.match(r.err, /error: unknown flag --bogus \(--help lists them\)/);
   assert.match(
     r.err,
-    /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan\|stylegan --out DIR/,
+    /usage: deno task train --model mlp\|dcgan\|improved\|cdcgan\|stylegan\|cyclegan --out DIR/,
   );
 });
 
@@ -114,7 +114,10 @@ Deno.test("bad flag values are named in the error", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--epochs expects an integer >= 1, got 'zero'/);
   r = await cli("train.ts", "--model", "gan9", "--out", "/tmp/x");
-  assert.match(r.err, /--model expects one of mlp\|dcgan\|improved\|cdcgan\|stylegan, got 'gan9'/);
+  assert.match(
+    r.err,
+    /--model expects one of mlp\|dcgan\|improved\|cdcgan\|stylegan\|cyclegan, got 'gan9'/,
+  );
   r = await cli("train.ts", "--out", "/tmp/x");
   assert.match(r.err, /--model is required/);
   r = await cli("train.ts", "--model", "mlp", "--out", "/tmp/x", "--backend", "gpu");
@@ -131,6 +134,27 @@ Deno.test("--help prints the usage and exits 0", async () => {
 });
 
 const haveReal = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`));
+
+Deno.test({
+  name: "--model cyclegan trains a class pair from the command line and refuses the GANs' flags",
+  ignore: !haveReal,
+  async fn() {
+    const out = path.join(fs.mkdtempSync("/tmp/cli-cycle-"), "run");
+    const pair = ["--model", "cyclegan", "--from", "sneaker", "--to", "ankle-boot"];
+    const r = await cli(
+      "train.ts",
+      ...pair,
+      ...["--steps", "2", "--batch-size", "2", "--ngf", "4", "--ndf", "4", "--out", out],
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /translating Sneaker <-> Ankle boot/);
+    assert.match(r.out, /done: step 2/);
+    assert.ok(fs.existsSync(path.join(out, "samples", "step-000002.png")));
+    const bad = await cli("train.ts", ...pair, "--loss", "hinge", "--out", out);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--loss does not apply to --model cyclegan/);
+  },
+});
 
 Deno.test({
   name: "--dry-run runs two steps on the real data and writes nothing",

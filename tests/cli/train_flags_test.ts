@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { configFromFlags, parseTrainFlags, TRAIN_COMMAND } from "../../lib/cli/train_flags.ts";
+import {
+  configFromFlags,
+  cycleConfigFromFlags,
+  parseTrainFlags,
+  TRAIN_COMMAND,
+} from "../../lib/cli/train_flags.ts";
 import { usage, UsageError } from "../../lib/cli/args.ts";
-import { defaultTrainConfig } from "../../lib/mod.ts";
+import { defaultCycleConfig, defaultTrainConfig, OptionError } from "../../lib/mod.ts";
 
 const config = (...args: string[]) => configFromFlags(parseTrainFlags(args));
 
@@ -26,7 +31,10 @@ Deno.test("the variant flags set the loss, n_critic, learning rates, EMA, clip a
 
 Deno.test("bad variant flags are usage errors naming the flag and what it expects", () => {
   const bad: [string[], RegExp][] = [
-    [["--loss", "mse"], /--loss expects one of bce\|lsgan\|wgan\|wgan-gp\|hinge, got 'mse'/],
+    [
+      ["--loss", "mse"],
+      /--loss expects one of bce\|lsgan\|wgan\|wgan-gp\|hinge\|stylegan2, got 'mse'/,
+    ],
     [["--ema", "1"], /--ema expects a number in \[0, 1\), got '1'/],
     [["--ema", "fast"], /--ema expects a number/],
     [["--lr-g=-1"], /--lr-g expects a number in \[0, 1\]/],
@@ -56,4 +64,38 @@ Deno.test("the usage text lists every flag once with the report's defaults", () 
   assert.match(text, /--lr-g X +Adam learning rate of G \(report table 1\) \(default 0\.0002\)/);
   assert.match(text, /--model NAME .*\(required\)/);
   assert.match(text, /cdcgan: beyond the report/);
+});
+
+Deno.test("--model cyclegan takes its classes by name and the paper's weights unless given", () => {
+  const cycle = (...args: string[]) =>
+    cycleConfigFromFlags(parseTrainFlags(["--model", "cyclegan", ...args]));
+  assert.deepEqual(cycle("--from", "sneaker", "--to", "ankle-boot"), defaultCycleConfig(7, 9));
+  const c = cycle(
+    ...["--from", "t-shirt", "--to", "Shirt", "--cycle-weight", "5", "--identity-weight", "0"],
+    ...["--pool-size", "0", "--batch-size", "8", "--steps", "100", "--ngf", "16"],
+  );
+  assert.deepEqual(
+    [
+      c.from,
+      c.to,
+      c.cycleWeight,
+      c.identityWeight,
+      c.poolSize,
+      c.batchSize,
+      c.maxSteps,
+      c.model.ngf,
+    ],
+    [0, 6, 5, 0, 0, 8, 100, 16],
+  );
+  assert.throws(() => cycle("--from", "sneaker"), /needs --from CLASS and --to CLASS/);
+  assert.throws(() => cycle("--from", "boots", "--to", "bag"), OptionError);
+  assert.throws(
+    () => cycle("--from", "sneaker", "--to", "bag", "--loss", "hinge", "--ema", "0.9"),
+    /--loss, --ema do not apply to --model cyclegan/,
+  );
+  assert.throws(() => config("--model", "dcgan", "--from", "bag"), (e: unknown) => {
+    assert.ok(e instanceof UsageError);
+    assert.match((e as Error).message, /--from: only --model cyclegan reads it/);
+    return true;
+  });
 });
