@@ -71,6 +71,7 @@ export * from "./eval/ensure_judge.ts";
 export * from "./eval/metrics.ts";
 export * from "./eval/quality.ts";
 export * from "./eval/path_length.ts";
+export * from "./eval/translation.ts";
 export * from "./eval/run_summary.ts";
 export * from "./eval/table2.ts";
 export * from "./eval/leaderboard.ts";
