@@ -50,6 +50,7 @@ export * from "./models/registry.ts";
 export * from "./models/generator.ts";
 export * from "./models/generator_file.ts";
 export * from "./models/style_mixing.ts";
+export * from "./models/translator.ts";
 export * from "./latent.ts";
 // training
 export * from "./train/train_config.ts";
@@ -64,6 +65,7 @@ export * from "./train/run.ts";
 export * from "./train/cycle_run.ts";
 export * from "./train/progress_text.ts";
 export * from "./train/pretrained.ts";
+export * from "./train/pretrained_translator.ts";
 // evaluation
 export * from "./eval/classifier.ts";
 export * from "./eval/conditional.ts";

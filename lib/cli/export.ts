@@ -1,6 +1,7 @@
 /**
  * `deno task export`: turns a finished run into a shipped model (`assets/pretrained/<name>/`,
- * see `lib/train/pretrained.ts`) and scores it: 10,000 samples of the shipped (float16)
+ * see `lib/train/pretrained.ts`; a CycleGAN run into a shipped translation pair, see
+ * `export_translator.ts`) and scores it: 10,000 samples of the shipped (float16)
  * generator against the test split, the same samples from the float32 weights, and float32
  * samples of another seed (how far FID moves by sampling alone), all written to its
  * `model.json`.
@@ -20,6 +21,7 @@ import {
   recordPretrainedScores,
 } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
+import { exportPair } from "./export_translator.ts";
 import { configLabel } from "../train/train_config.ts";
 import {
   BACKEND_FLAG,
@@ -83,6 +85,17 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
   console.log(describeBackend(await startBackend(flags)));
   const source = new RunDir(flags.run!);
   const root = flags.root ?? PRETRAINED_DIR;
+  if (isCycleRun(source)) {
+    const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
+    const ready = await ensureJudge({ data: () => Promise.resolve(data) });
+    try {
+      const options = { name: flags.name!, label: flags.label, root, float16: !flags.float32 };
+      await exportPair(source, options, data, ready.judge, console.log);
+    } finally {
+      ready.judge.dispose();
+    }
+    return;
+  }
   const manifest = await exportPretrained(source, {
     name: flags.name!,
     label: flags.label ?? configLabel(source.config()),
@@ -152,3 +165,13 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
 }
 
 if (import.meta.main) await runCommand(COMMAND, main);
+
+/** Whether `run` is a CycleGAN run (its config names the two classes). */
+function isCycleRun(run: RunDir): boolean {
+  try {
+    const config = JSON.parse(Deno.readTextFileSync(run.paths.config));
+    return typeof config.from === "number" && typeof config.to === "number";
+  } catch {
+    return false;
+  }
+}

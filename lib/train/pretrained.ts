@@ -32,6 +32,9 @@ export const PRETRAINED_DIR: string = fileURLToPath(
   new URL("../../assets/pretrained", import.meta.url),
 );
 
+/** The manifest format of a shipped translation pair (`pretrained_translator.ts`). */
+export const TRANSLATOR_FORMAT = "fashion-gan translator";
+
 /** The name of a shipped model's manifest file. */
 export const MANIFEST_FILE = "model.json";
 
@@ -155,25 +158,7 @@ export async function exportPretrained(
   for (const file of ["quality", "stats"] as const) {
     if (fs.existsSync(run.paths[file])) fs.copyFileSync(run.paths[file], out.paths[file]);
   }
-  const history = run.history().map((r) => JSON.stringify(rounded(r, 4)) + "\n").join("");
-  writeFileAtomic(
-    `${out.paths.history}.gz`,
-    gzipSync(new TextEncoder().encode(history), { level: 9 }),
-  );
-  const names = fs.readdirSync(run.paths.samples).filter((n) => parseSnapshotName(n) !== null);
-  const stepOf = (name: string) => {
-    const [kind, n] = name.slice(0, -4).split("-");
-    return kind === "epoch" ? Number(n) * stats.stepsPerEpoch : Number(n);
-  };
-  names.sort((a, b) => stepOf(a) - stepOf(b));
-  for (const name of geometricPicks(names.length, SHIPPED_SNAPSHOTS).map((i) => names[i])) {
-    const file = path.join(run.paths.samples, name);
-    const arr = decodeNpy(fs.readFileSync(file), file);
-    const bytes = arr.dtype === "|u1"
-      ? arr.data as Uint8Array
-      : Uint8Array.from(arr.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
-    writeFileAtomic(path.join(out.paths.samples, name), encodeNpy(bytes, arr.shape));
-  }
+  writeShippedLogs(run, out, stats.stepsPerEpoch);
   const manifest: PretrainedManifest = {
     format: "fashion-gan pretrained",
     name: options.name,
@@ -196,6 +181,33 @@ export async function exportPretrained(
   };
   writeJsonAtomic(path.join(out.dir, MANIFEST_FILE), manifest);
   return manifest;
+}
+
+/**
+ * Writes what a shipped model keeps of run `run`'s logs into `out`: every step's record to 4
+ * significant digits, gzipped (`history.jsonl.gz`), and {@link SHIPPED_SNAPSHOTS} of its sample
+ * grids spaced geometrically over training, as bytes. GAN runs and translation runs alike.
+ */
+export function writeShippedLogs(run: RunDir, out: RunDir, stepsPerEpoch: number): void {
+  const history = run.history().map((r) => JSON.stringify(rounded(r, 4)) + "\n").join("");
+  writeFileAtomic(
+    `${out.paths.history}.gz`,
+    gzipSync(new TextEncoder().encode(history), { level: 9 }),
+  );
+  const names = fs.readdirSync(run.paths.samples).filter((n) => parseSnapshotName(n) !== null);
+  const stepOf = (name: string) => {
+    const [kind, n] = name.slice(0, -4).split("-");
+    return kind === "epoch" ? Number(n) * stepsPerEpoch : Number(n);
+  };
+  names.sort((a, b) => stepOf(a) - stepOf(b));
+  for (const name of geometricPicks(names.length, SHIPPED_SNAPSHOTS).map((i) => names[i])) {
+    const file = path.join(run.paths.samples, name);
+    const arr = decodeNpy(fs.readFileSync(file), file);
+    const bytes = arr.dtype === "|u1"
+      ? arr.data as Uint8Array
+      : Uint8Array.from(arr.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    writeFileAtomic(path.join(out.paths.samples, name), encodeNpy(bytes, arr.shape));
+  }
 }
 
 /**
@@ -257,12 +269,28 @@ export function recordPretrainedScores(dir: string, scores: PretrainedScores): v
   writeJsonAtomic(file, { ...readManifest(file), scores });
 }
 
-/** The names of the shipped models in `root`, sorted. */
-export function listPretrained(root: string = PRETRAINED_DIR): string[] {
+/**
+ * The names of the shipped models in `root` whose manifest has format `format`, sorted: the
+ * generators by default; `"fashion-gan translator"` lists the translation pairs.
+ */
+export function listPretrained(
+  root: string = PRETRAINED_DIR,
+  format = "fashion-gan pretrained",
+): string[] {
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root)
-    .filter((n) => fs.existsSync(path.join(root, n, MANIFEST_FILE)))
-    .sort();
+  return fs.readdirSync(root).filter((n) => manifestFormat(path.join(root, n)) === format).sort();
+}
+
+/** The `format` field of the manifest in `dir`, or null when there is none. */
+export function manifestFormat(dir: string): string | null {
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    const format = JSON.parse(fs.readFileSync(file, "utf8"))?.format;
+    return typeof format === "string" ? format : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The manifest of `run` when it is a shipped model, else null. */
@@ -303,6 +331,11 @@ export function openPretrained(name: string, root: string = PRETRAINED_DIR): Pre
     const names = listPretrained(root);
     throw new OptionError(
       `no {pretrained} model '${name}' in ${root}: expected one of ${names.join(", ") || "(none)"}`,
+    );
+  }
+  if (manifestFormat(dir) === TRANSLATOR_FORMAT) {
+    throw new OptionError(
+      `{pretrained} '${name}' is a translation pair, not a generator: 'deno task translate --pretrained ${name}' uses it`,
     );
   }
   const manifest = readManifest(manifestFile);

@@ -136,7 +136,8 @@ Deno.test("--help prints the usage and exits 0", async () => {
 const haveReal = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`));
 
 Deno.test({
-  name: "--model cyclegan trains a class pair from the command line and refuses the GANs' flags",
+  name:
+    "--model cyclegan trains a class pair, refuses the GANs' flags, and deno task translate uses it both ways",
   ignore: !haveReal,
   async fn() {
     const out = path.join(fs.mkdtempSync("/tmp/cli-cycle-"), "run");
@@ -153,6 +154,36 @@ Deno.test({
     const bad = await cli("train.ts", ...pair, "--loss", "hinge", "--out", out);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--loss does not apply to --model cyclegan/);
+    // the run's pair translates a .npy of images both ways
+    const dir = path.dirname(out), input = path.join(dir, "in.npy");
+    fs.writeFileSync(input, encodeNpy(new Uint8Array(3 * 784).fill(200), [3, 28, 28]));
+    for (const extra of [[], ["--reverse"]]) {
+      const t = await cli(
+        "translate.ts",
+        ...["--run", out, "--npy", input, "--out", path.join(dir, "t.npy")],
+        ...["--png", path.join(dir, "t.png"), ...extra],
+      );
+      assert.equal(t.code, 0, t.err);
+      assert.match(
+        t.out,
+        extra.length ? /3 images Ankle boot -> Sneaker/ : /3 images Sneaker -> Ankle boot/,
+      );
+      const arr = decodeNpy(fs.readFileSync(path.join(dir, "t.npy")), "t.npy");
+      assert.deepEqual(arr.shape, [3, 28, 28]);
+    }
+    const wrongShape = path.join(dir, "flat.npy");
+    fs.writeFileSync(wrongShape, encodeNpy(new Float32Array(784), [784]));
+    const t = await cli(
+      "translate.ts",
+      "--run",
+      out,
+      "--npy",
+      wrongShape,
+      "--out",
+      path.join(dir, "x.npy"),
+    );
+    assert.equal(t.code, 2);
+    assert.match(t.err, /--npy: .*flat\.npy has shape \[784\], expected \[N, 28, 28\]/);
   },
 });
 
