@@ -17,6 +17,7 @@ import { checkRunTarget, trainRun } from "../train/run.ts";
 import type { TrainConfig } from "../train/train_config.ts";
 import { runCommand, startBackend, UsageError } from "./args.ts";
 import { formatDuration } from "../train/progress_text.ts";
+import { stopOnInterrupt } from "./interrupt.ts";
 import { ProgressLine } from "./progress_line.ts";
 import { configFromFlags, CYCLEGAN, TRAIN_COMMAND, type TrainFlags } from "./train_flags.ts";
 import { trainTranslator } from "./train_cycle.ts";
@@ -53,20 +54,14 @@ async function main(flags: TrainFlags): Promise<number> {
     );
   }
   const scorer = judge && await QualityJudge.create(judge.judge, judge.meta, data);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) Deno.exit(130);
-    stop = true;
-    out.log("interrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit now)");
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const interrupt = stopOnInterrupt((m) => out.log(m));
   try {
     const result = await trainRun({
       outDir,
       config,
       train: data.train,
       resume: !!flags.resume,
-      shouldStop: () => stop,
+      shouldStop: () => interrupt.requested,
       scorer,
       backend: backendSummary(report),
       command: ["deno task train", ...Deno.args].join(" "),
@@ -111,7 +106,7 @@ async function main(flags: TrainFlags): Promise<number> {
     }
     throw err;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    interrupt.dispose();
     judge?.judge.dispose();
   }
 }

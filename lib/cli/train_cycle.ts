@@ -11,6 +11,7 @@ import { trainCycleRun } from "../train/cycle_run.ts";
 import { checkRunTarget } from "../train/run.ts";
 import { cycleProgressText, formatDuration } from "../train/progress_text.ts";
 import { startBackend, UsageError } from "./args.ts";
+import { stopOnInterrupt } from "./interrupt.ts";
 import { ProgressLine } from "./progress_line.ts";
 import { cycleConfigFromFlags, type TrainFlags } from "./train_flags.ts";
 
@@ -28,13 +29,7 @@ export async function trainTranslator(flags: TrainFlags): Promise<number> {
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const [a, b] = [CLASS_NAMES[config.from], CLASS_NAMES[config.to]];
   out.log(`translating ${a} <-> ${b} (${data.source}) into ${flags.out}`);
-  let stop = false;
-  const onSigint = () => {
-    if (stop) Deno.exit(130);
-    stop = true;
-    out.log("interrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit now)");
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const interrupt = stopOnInterrupt((m) => out.log(m));
   try {
     const r = await trainCycleRun({
       outDir: flags.out,
@@ -42,7 +37,7 @@ export async function trainTranslator(flags: TrainFlags): Promise<number> {
       train: data.train,
       test: data.test,
       resume: !!flags.resume,
-      shouldStop: () => stop,
+      shouldStop: () => interrupt.requested,
       backend: backendSummary(report),
       command: ["deno task train", ...Deno.args].join(" "),
       onStep: (record, p) => out.show(cycleProgressText(record, p), p),
@@ -62,6 +57,6 @@ export async function trainTranslator(flags: TrainFlags): Promise<number> {
     }
     throw err;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    interrupt.dispose();
   }
 }

@@ -15,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adamInPlace, type AdamStepConstants } from "../backend/adam_in_place.ts";
+import { assignStored, type StoredTensor } from "../io/checkpoint_format.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamConfig {
@@ -80,6 +81,17 @@ export class Adam {
     for (const [name, t] of this.#m) out.set(`m/${name}`, t);
     for (const [name, t] of this.#v) out.set(`v/${name}`, t);
     return out;
+  }
+
+  /**
+   * Restores the moments saved (as {@link Adam.stateTensors} names them) under `prefix` in
+   * `stored`, and the step count `step`.
+   *
+   * @param what names the checkpoint in errors.
+   */
+  restore(stored: Map<string, StoredTensor>, prefix: string, step: number, what: string): void {
+    assignStored(this.stateTensors(), stored, prefix, what);
+    this.step = step;
   }
 
   /** Frees the moment tensors (not the variables it updates). */

@@ -272,13 +272,11 @@ export class CycleTrainer {
     for (const n of NETS) {
       assignStored(new Map(this.nets[n].store.entries()), ckpt.tensors, `${n}/`, what);
     }
-    assignStored(this.optG.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optG/", what);
-    assignStored(this.optD.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optD/", what);
+    this.optG.restore(ckpt.tensors, "optG/", ckpt.meta.optGStep, what);
+    this.optD.restore(ckpt.tensors, "optD/", ckpt.meta.optDStep, what);
     this.poolA.restore(ckpt.tensors.get("poolA")?.data ?? new Float32Array());
     this.poolB.restore(ckpt.tensors.get("poolB")?.data ?? new Float32Array());
     this.step = ckpt.meta.step;
-    this.optG.step = ckpt.meta.optGStep;
-    this.optD.step = ckpt.meta.optDStep;
     this.rng.state = ckpt.meta.rng;
   }
 

@@ -318,11 +318,9 @@ export class GanTrainer {
     if (this.generator.ema) {
       assignStored(variables(this.generator.ema), ckpt.tensors, EMA_PREFIX, what);
     }
-    assignStored(this.optG.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optG/", what);
-    assignStored(this.optD.stateTensors() as Map<string, tf.Variable>, ckpt.tensors, "optD/", what);
+    this.optG.restore(ckpt.tensors, "optG/", ckpt.meta.optGStep, what);
+    this.optD.restore(ckpt.tensors, "optD/", ckpt.meta.optDStep, what);
     this.generator.step = ckpt.meta.step;
-    this.optG.step = ckpt.meta.optGStep;
-    this.optD.step = ckpt.meta.optDStep;
     this.rng.state = ckpt.meta.rng;
   }
 
