@@ -13,6 +13,7 @@ import { startExplorer } from "../explore/server.ts";
 import { configLabel } from "../train/train_config.ts";
 import { describePretrained, openPretrained } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
+import { openTranslator, runTranslator } from "../train/pretrained_translator.ts";
 import {
   BACKEND_FLAG,
   type Command,
@@ -27,6 +28,7 @@ import {
   runCommand,
   startBackend,
   THREADS_FLAG,
+  UsageError,
 } from "./args.ts";
 
 const FLAGS = [
@@ -54,6 +56,18 @@ const FLAGS = [
     help: "judge for readings and class directions",
     shown: "assets/judge/fashion_judge.ckpt",
   },
+  {
+    name: "translator",
+    arg: "NAME",
+    value: { type: "string" },
+    help: "also translate with a shipped CycleGAN pair of assets/pretrained/",
+  },
+  {
+    name: "translator-run",
+    arg: "DIR",
+    value: { type: "string" },
+    help: "also translate with the pair of a 'deno task train --model cyclegan' run",
+  },
   DATA_DIR_FLAG,
   BACKEND_FLAG,
   PRECISION_FLAG,
@@ -62,11 +76,12 @@ const FLAGS = [
 ] as const satisfies readonly Flag[];
 
 const COMMAND: Command<typeof FLAGS> = {
-  synopsis: "deno task explore (--pretrained NAME | --run DIR) [--port N] [--host ADDR]",
+  synopsis:
+    "deno task explore (--pretrained NAME | --run DIR) [--translator NAME | --translator-run DIR] [--port N] [--host ADDR]",
   intro:
     "Serves a page that runs the generator in your browser: latent sliders (dimensions 4 and\n" +
     "21 first, as the report's fig 4.5), interpolation, sweeps, projection of real test images\n" +
-    "and edits along class directions.",
+    "and edits along class directions; with a CycleGAN pair, translation between its classes.",
   flags: FLAGS,
 };
 
@@ -76,6 +91,14 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<number> {
   const run = shipped?.run ?? new RunDir(flags.run!);
   const report = await startBackend(flags);
   console.log(describeBackend(report));
+  if (flags.translator !== undefined && flags["translator-run"] !== undefined) {
+    throw new UsageError("give --translator NAME or --translator-run DIR, not both");
+  }
+  const pair = flags.translator !== undefined
+    ? openTranslator(flags.translator)
+    : flags["translator-run"] !== undefined
+    ? { translator: runTranslator(new RunDir(flags["translator-run"])), manifest: null }
+    : null;
   const generator = run.loadGenerator();
   const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
   const ready = await ensureJudge({
@@ -92,11 +115,18 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<number> {
     data,
     hostname: flags.host,
     port: flags.port ?? 8765,
+    translator: pair
+      ? {
+        translator: pair.translator,
+        label: pair.manifest?.label ?? `CycleGAN run ${flags["translator-run"]}`,
+      }
+      : undefined,
   });
   console.log(`explorer: ${explorer.url} (Ctrl-C stops it)`);
   await new Promise<void>((resolve) => Deno.addSignalListener("SIGINT", () => resolve()));
   await explorer.close();
   generator.dispose();
+  pair?.translator.dispose();
   ready.judge.dispose();
   return 0;
 }

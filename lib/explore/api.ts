@@ -22,6 +22,16 @@ export interface ModelInfo {
   sliderDims: number[];
   /** Whether `/api/directions` answers (unconditional models only). */
   directions: boolean;
+  /** The translation pair served beside the generator (`/api/translator`), or null. */
+  translator: { label: string; from: number; to: number } | null;
+}
+
+/** `GET /api/pair-images`: test images of the pair's two classes, to translate. */
+export interface PairImages {
+  /** Test images of class A (`from`), 784 pixels 0..255 base64 each, with their indices. */
+  a: { index: number; pixels: string }[];
+  /** Of class B (`to`). */
+  b: { index: number; pixels: string }[];
 }
 
 /** One real test image offered for projection (`GET /api/test-images`). */

@@ -22,6 +22,7 @@ import { drawImages } from "./canvas.ts";
 import { isStyleNetwork } from "../models/stylegan.ts";
 import { truncatedImages } from "../models/style_mixing.ts";
 import { stylePanel } from "./style_panel.ts";
+import { type PairHandle, pairPanel } from "./pair_panel.ts";
 import type { View } from "./view.ts";
 
 /** What the page offers scripts (and the browser test) on `window.explorer`. */
@@ -51,6 +52,8 @@ export interface ExplorerHandle {
    * (from resolution `fineFrom` on: 14 or 28) of seed `seed`'s z; 784 values in [0, 1].
    */
   mix(seed: number, fineFrom: number): Promise<number[]>;
+  /** The translation panel's handle when a CycleGAN pair is served, else null. */
+  pair(): PairHandle | null;
 }
 
 const SCALE = 10; // 28 px -> 280 px, nearest neighbour
@@ -342,6 +345,7 @@ async function main(): Promise<void> {
   await projectionPanel(view, resetSliders);
   editPanel(view);
   const { setPsi, mix } = stylePanel(view);
+  const pair = await pairPanel(view);
 
   await setSeed(0);
   await drawStrip();
@@ -361,6 +365,7 @@ async function main(): Promise<void> {
     return view.judge();
   };
   handle.setPsi = setPsi;
+  handle.pair = () => pair;
   handle.mix = async (seed, fineFrom) => Array.from(await mix(seed, fineFrom));
 }
 
@@ -379,6 +384,7 @@ const handle: ExplorerHandle = {
   judge: notReady,
   setPsi: notReady,
   mix: notReady,
+  pair: notReady,
 };
 handle.ready = main().catch((err) => {
   $("error").textContent = `error: ${err instanceof Error ? err.message : err}`;

@@ -14,6 +14,8 @@
  * | `GET /api/generator` | the generator's weights (checkpoint format, float32) |
  * | `GET /api/test-images` | 20 test images (two per class) with their nearest training image |
  * | `GET /api/directions` | per class, the mean latent of confidently judged samples |
+ * | `GET /api/translator` | a CycleGAN pair's weights, when one is served beside the generator |
+ * | `GET /api/pair-images` | 8 test images of each of the pair's classes ({@link PairImages}) |
  * | `POST /api/judge` | the judge's reading of `{ pixels: number[784] }` in [0, 1] |
  *
  * @module
@@ -27,12 +29,14 @@ import type { FashionMnist } from "../data/fashion_mnist.ts";
 import { argMax, type Judge } from "../eval/classifier.ts";
 import { sha256Hex } from "../io/checkpoint.ts";
 import type { Generator } from "../models/generator.ts";
+import type { Translator } from "../models/translator.ts";
 import { OptionError } from "../option_error.ts";
 import {
   type DirectionsInfo,
   FIG_45_DIMS,
   type JudgeReading,
   type ModelInfo,
+  type PairImages,
   type TestImage,
 } from "./api.ts";
 import { classLatents } from "./class_directions.ts";
@@ -109,6 +113,8 @@ export interface ExplorerOptions {
   port?: number;
   /** The page script's bundle. Default: {@link bundleClient}'s. */
   bundle?: string;
+  /** A CycleGAN pair to translate with too (the caller disposes it after), and its label. */
+  translator?: { translator: Translator; label: string };
 }
 
 /** A running explorer. */
@@ -141,6 +147,28 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
     classNames: data.classNames,
     sliderDims: [...FIG_45_DIMS],
     directions: !generator.conditional,
+    translator: options.translator
+      ? {
+        label: options.translator.label,
+        from: options.translator.translator.meta.from,
+        to: options.translator.translator.meta.to,
+      }
+      : null,
+  };
+  const pair = options.translator?.translator;
+  const pairWeights = pair && Buffer.concat(await pair.encode(sha256Hex));
+  const pairImages = (): PairImages | undefined => {
+    if (!pair) return undefined;
+    const of = (c: number) => {
+      const out: { index: number; pixels: string }[] = [];
+      for (let i = 0; i < data.test.count && out.length < 8; i++) {
+        if (data.test.labels[i] !== c) continue;
+        const bytes = data.test.images.subarray(i * 784, (i + 1) * 784);
+        out.push({ index: i, pixels: Buffer.from(bytes).toString("base64") });
+      }
+      return out;
+    };
+    return { a: of(pair.meta.from), b: of(pair.meta.to) };
   };
   let tests: TestImage[] | undefined;
   const testImages = () =>
@@ -210,6 +238,12 @@ export async function startExplorer(options: ExplorerOptions): Promise<Explorer>
         return json(testImages());
       case "/api/directions":
         return generator.conditional ? notFound() : classDirections().then(json);
+      case "/api/translator":
+        return pairWeights
+          ? new Response(pairWeights, { headers: { "content-type": "application/octet-stream" } })
+          : notFound();
+      case "/api/pair-images":
+        return pair ? json(pairImages()) : notFound();
     }
     const wasm = /^\/tfjs-wasm\/([\w.-]+)$/.exec(pathname)?.[1];
     if (wasm && WASM_FILES.includes(wasm)) {

@@ -14,6 +14,7 @@ import {
   decodeNpy,
   DEFAULT_JUDGE_FILE,
   defaultModelConfig,
+  defaultTranslatorConfig,
   type Explorer,
   FILES,
   Generator,
@@ -26,6 +27,7 @@ import {
   PRETRAINED_DIR,
   Rng,
   startExplorer,
+  Translator,
 } from "../../lib/mod.ts";
 import { haveChromium, launchChromium } from "../_support/chromium.ts";
 
@@ -242,6 +244,67 @@ Deno.test({
       await browser.close();
       await explorer.close();
       generator.dispose();
+      judge.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "a CycleGAN pair served beside the generator translates test images in the browser as " +
+    "the library does" + lacking,
+  ignore: !ready,
+  async fn() {
+    const generator = Generator.create({ ...defaultModelConfig("dcgan"), ngf: 8 }, 0);
+    const translator = Translator.create({ ...defaultTranslatorConfig(), ngf: 4, ndf: 4 }, 7, 9);
+    const data = await loadFashionMnist({ download: false });
+    const { judge } = await loadJudge(DEFAULT_JUDGE_FILE);
+    const explorer = await startExplorer({
+      generator,
+      label: "DCGAN (untrained)",
+      source: "test",
+      judge,
+      data,
+      port: 0,
+      translator: { translator, label: "sneaker <-> ankle boot (untrained)" },
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      await openPage(page, explorer.url, errors);
+      assert.equal(await page.locator("#pair-row").isVisible(), true);
+      assert.match(
+        await page.locator("#pair-caption").textContent() ?? "",
+        /Sneaker -> Ankle boot -> Sneaker/,
+      );
+      // the first test sneaker, translated in the page and here
+      const inPage = await page.evaluate(() =>
+        // deno-lint-ignore no-explicit-any
+        (globalThis as any).explorer.pair().translateTest(0)
+      ) as { out: number[]; back: number[] };
+      let first = -1;
+      for (let i = 0; i < data.test.count && first < 0; i++) {
+        if (data.test.labels[i] === 7) first = i;
+      }
+      const sneaker = Float32Array.from(
+        data.test.images.subarray(first * 784, (first + 1) * 784),
+        (v) => v / 255,
+      );
+      const here = await translator.translate(sneaker, "AB");
+      assert.equal(inPage.out.length, 784);
+      assert.ok(
+        maxDiff(inPage.out, here) < 0.02,
+        `page and library differ by ${maxDiff(inPage.out, here)}`,
+      );
+      assert.ok(maxDiff(inPage.back, await translator.translate(here, "BA")) < 0.02);
+      const shot = decode(await page.locator("#pair").screenshot());
+      assert.ok(shot.width >= 3 * 28 * 4, "input, translation and way back");
+      assert.deepEqual(errors, [], "no console errors");
+    } finally {
+      await browser.close();
+      await explorer.close();
+      generator.dispose();
+      translator.dispose();
       judge.dispose();
     }
   },
