@@ -81,6 +81,7 @@ export * from "./eval/leaderboard.ts";
 export * from "./explore/api.ts";
 export * from "./explore/projection.ts";
 export * from "./explore/class_directions.ts";
+export * from "./explore/latent_translation.ts";
 export * from "./explore/server.ts";
 // notebooks
 export * from "./notebook/profile.ts";

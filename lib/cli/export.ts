@@ -16,6 +16,7 @@ import { QualityJudge } from "../eval/quality.ts";
 import { balancedClasses, type Generator } from "../models/generator.ts";
 import {
   exportPretrained,
+  listPretrained,
   openPretrained,
   PRETRAINED_DIR,
   recordPretrainedScores,
@@ -90,7 +91,15 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
     const ready = await ensureJudge({ data: () => Promise.resolve(data) });
     try {
       const options = { name: flags.name!, label: flags.label, root, float16: !flags.float32 };
-      await exportPair(source, options, data, ready.judge, console.log);
+      // the latent-edit baseline edits in the shipped DCGAN's latent space, where there is one
+      const dcgan = listPretrained(root).includes("dcgan")
+        ? openPretrained("dcgan", root).run.loadGenerator()
+        : undefined;
+      try {
+        await exportPair(source, options, data, ready.judge, console.log, dcgan);
+      } finally {
+        dcgan?.dispose();
+      }
     } finally {
       ready.judge.dispose();
     }

@@ -1,8 +1,10 @@
 /**
  * `deno task export` for a CycleGAN run: ships the pair (`pretrained_translator.ts`) and scores
- * both directions on every test image of the source class (`eval/translation.ts`), beside the
- * nearest-training-image baseline: the training image of the target class closest to each
- * source in pixels.
+ * both directions on every test image of the source class (`eval/translation.ts`), beside two
+ * baselines: the nearest training image (the training image of the target class closest to each
+ * source in pixels) and, on the first {@link LATENT_BASELINE_IMAGES} sources, the latent edit
+ * (each source projected into the shipped DCGAN's latent space and moved along the class
+ * direction, `explore/latent_translation.ts`).
  *
  * @module
  */
@@ -10,7 +12,10 @@ import { classSplit } from "../data/class_split.ts";
 import { CLASS_NAMES, type FashionMnist } from "../data/fashion_mnist.ts";
 import type { Judge } from "../eval/classifier.ts";
 import { type TranslationScores, translationScores } from "../eval/translation.ts";
+import { classLatents } from "../explore/class_directions.ts";
+import { latentEditTranslations } from "../explore/latent_translation.ts";
 import { nearestImage } from "../explore/projection.ts";
+import type { Generator } from "../models/generator.ts";
 import type { Direction } from "../models/translator.ts";
 import {
   exportTranslator,
@@ -18,6 +23,9 @@ import {
   recordTranslatorScores,
 } from "../train/pretrained_translator.ts";
 import type { RunDir } from "../train/run_dir.ts";
+
+/** Sources the latent-edit baseline translates (each is a 200-step projection). */
+export const LATENT_BASELINE_IMAGES = 100;
 
 /** A class's test images as float32 in [0, 1]. */
 function testImages(data: FashionMnist, c: number): Float32Array {
@@ -55,6 +63,7 @@ export async function exportPair(
   data: FashionMnist,
   judge: Judge,
   log: (line: string) => void,
+  baselineGenerator?: Generator,
 ): Promise<void> {
   const config = JSON.parse(Deno.readTextFileSync(source.paths.config));
   const [a, b] = [CLASS_NAMES[config.from], CLASS_NAMES[config.to]];
@@ -72,6 +81,7 @@ export async function exportPair(
   const { translator } = openTranslator(manifest.name, options.root);
   try {
     const scores: Record<string, unknown> = {};
+    let latents: Awaited<ReturnType<typeof classLatents>> | undefined;
     for (const direction of ["AB", "BA"] as Direction[]) {
       const [from, to] = direction === "AB" ? [config.from, config.to] : [config.to, config.from];
       const sources = testImages(data, from), targetReal = testImages(data, to);
@@ -84,9 +94,32 @@ export async function exportPair(
         ...base,
         translated: nearestOfClass(data, sources, to),
       });
-      scores[direction] = { cyclegan: own, nearestTrainingImage: nearest };
+      const entry: Record<string, unknown> = { cyclegan: own, nearestTrainingImage: nearest };
       log(`${CLASS_NAMES[from]} -> ${CLASS_NAMES[to]}: ${short(own)}`);
       log(`  nearest training image: ${short(nearest)}`);
+      if (baselineGenerator) {
+        const few = sources.subarray(0, LATENT_BASELINE_IMAGES * 784);
+        latents ??= await classLatents(baselineGenerator, judge);
+        const edit = await latentEditTranslations(baselineGenerator, judge, few, {
+          from,
+          to,
+          latents,
+        });
+        const fewOwn = await translationScores(judge, {
+          ...base,
+          sources: few,
+          translated: translated.subarray(0, few.length),
+        });
+        const edited = await translationScores(judge, {
+          ...base,
+          sources: few,
+          translated: edit.images,
+        });
+        entry.latentEdit = { strength: edit.strength, cyclegan: fewOwn, edit: edited };
+        log(`  on ${few.length / 784} sources: CycleGAN ${short(fewOwn)}`);
+        log(`  latent edit (s = ${edit.strength}): ${short(edited)}`);
+      }
+      scores[direction] = entry;
     }
     recordTranslatorScores(`${options.root}/${manifest.name}`, scores);
   } finally {
