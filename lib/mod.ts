@@ -96,3 +96,4 @@ export * from "./notebook/run_cells.ts";
 export * from "./notebook/quality_cells.ts";
 export * from "./notebook/latent_cells.ts";
 export * from "./notebook/style_cells.ts";
+export * from "./notebook/translation_cells.ts";

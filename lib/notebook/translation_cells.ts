@@ -1,0 +1,126 @@
+/**
+ * The translation figures and table of notebook 05 (issue 25): test images of one class above
+ * their translations and the way back, the failure cases (the sources whose translation the
+ * judge reads least as the target class), and the measures of a pair beside its baselines.
+ *
+ * @module
+ */
+import { classSplit } from "../data/class_split.ts";
+import { CLASS_NAMES, type FashionMnist } from "../data/fashion_mnist.ts";
+import type { Judge } from "../eval/classifier.ts";
+import type { TranslationScores } from "../eval/translation.ts";
+import type { Direction, Translator } from "../models/translator.ts";
+import { imageGridPng } from "../viz/labelled_grid.ts";
+
+/** The classes a direction of `translator` goes from and to. */
+function classesOf(translator: Translator, direction: Direction): [number, number] {
+  const { from, to } = translator.meta;
+  return direction === "AB" ? [from, to] : [to, from];
+}
+
+/** The test images of class `c`, as float32 in [0, 1]. */
+function testImages(data: FashionMnist, c: number): Float32Array {
+  return Float32Array.from(classSplit(data.test, c).images, (v) => v / 255);
+}
+
+/** Rows of images (each `count` wide) stacked into one tile array. */
+function stack(rows: Float32Array[], count: number): Float32Array {
+  const out = new Float32Array(rows.length * count * 784);
+  rows.forEach((r, i) => out.set(r.subarray(0, count * 784), i * count * 784));
+  return out;
+}
+
+/**
+ * The first `count` test images of the direction's source class (top row), their translations
+ * (middle) and their translations back (bottom).
+ */
+export async function translationFigure(
+  translator: Translator,
+  data: FashionMnist,
+  options: { direction: Direction; count?: number },
+): Promise<Uint8Array> {
+  const { direction, count = 8 } = options;
+  const [from, to] = classesOf(translator, direction);
+  const sources = testImages(data, from).subarray(0, count * 784);
+  const out = await translator.translate(sources, direction);
+  const back = await translator.translate(out, direction === "AB" ? "BA" : "AB");
+  return imageGridPng(stack([sources, out, back], count), {
+    columns: count,
+    rowLabels: [CLASS_NAMES[from], `-> ${CLASS_NAMES[to]}`, `-> ${CLASS_NAMES[from]}`],
+    title: `${CLASS_NAMES[from]} -> ${CLASS_NAMES[to]} and back (test images)`,
+    range: [0, 1],
+  });
+}
+
+/**
+ * Where the direction fails: of the first `pool` test images of the source class, the `count`
+ * whose translations the judge gives the lowest probability of the target class, with those
+ * translations and the probability under each.
+ */
+export async function translationFailuresFigure(
+  translator: Translator,
+  judge: Judge,
+  data: FashionMnist,
+  options: { direction: Direction; count?: number; pool?: number },
+): Promise<Uint8Array> {
+  const { direction, count = 8, pool = 1000 } = options;
+  const [from, to] = classesOf(translator, direction);
+  const all = testImages(data, from);
+  const sources = all.subarray(0, Math.min(pool * 784, all.length));
+  const out = await translator.translate(sources, direction);
+  const { probs } = await judge.outputs(out);
+  const n = sources.length / 784;
+  const worst = Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => probs[a * 10 + to] - probs[b * 10 + to])
+    .slice(0, count);
+  const pick = (set: Float32Array) => {
+    const rows = new Float32Array(worst.length * 784);
+    worst.forEach((i, k) => rows.set(set.subarray(i * 784, (i + 1) * 784), k * 784));
+    return rows;
+  };
+  return imageGridPng(stack([pick(sources), pick(out)], worst.length), {
+    columns: worst.length,
+    columnLabels: worst.map((i) => `p ${probs[i * 10 + to].toFixed(2)}`),
+    rowLabels: [CLASS_NAMES[from], `-> ${CLASS_NAMES[to]}`],
+    title: `The ${worst.length} of ${n} the judge reads least as ${CLASS_NAMES[to]}`,
+    range: [0, 1],
+  });
+}
+
+/** One row of {@link translationRows}. */
+export type TranslationRow = Record<string, string | number>;
+
+/** A pair's scores (`model.json`'s, per direction) as table rows: method, direction, measures. */
+export function translationRows(
+  scores: Record<string, Record<string, unknown>>,
+  from: number,
+  to: number,
+): TranslationRow[] {
+  const rows: TranslationRow[] = [];
+  const row = (direction: string, method: string, s: TranslationScores) =>
+    rows.push({
+      direction,
+      method,
+      images: s.n,
+      success: `${(100 * s.success).toFixed(1)}%`,
+      FID: Number(s.fid.toFixed(2)),
+      "style kept": Number(s.styleKept.toFixed(3)),
+      "outline kept": Number(s.silhouetteKept.toFixed(3)),
+      "cycle error": s.cycleError === null ? "-" : Number(s.cycleError.toFixed(4)),
+    });
+  for (const [d, [a, b]] of [["AB", [from, to]], ["BA", [to, from]]] as const) {
+    const entry = scores[d];
+    if (!entry) continue;
+    const name = `${CLASS_NAMES[a]} -> ${CLASS_NAMES[b]}`;
+    row(name, "CycleGAN", entry.cyclegan as TranslationScores);
+    row(name, "nearest training image", entry.nearestTrainingImage as TranslationScores);
+    const edit = entry.latentEdit as
+      | { strength: number; cyclegan: TranslationScores; edit: TranslationScores }
+      | undefined;
+    if (edit) {
+      row(name, "CycleGAN (the latent edit's sources)", edit.cyclegan);
+      row(name, `latent edit (s = ${edit.strength})`, edit.edit);
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,75 @@
+/** Notebook 05's translation figures and table on a tiny dataset and an untrained pair. */
+import assert from "node:assert/strict";
+import { decode } from "fast-png";
+import {
+  defaultJudgeConfig,
+  defaultTranslatorConfig,
+  initBackend,
+  Judge,
+  translationFailuresFigure,
+  translationFigure,
+  translationRows,
+  type TranslationScores,
+  Translator,
+} from "../../lib/mod.ts";
+import { loadTinyDataset } from "../_support/tiny_dataset.ts";
+
+await initBackend({ backend: "wasm" });
+// labels are i % 10: 4 test images per class
+const data = await loadTinyDataset({ trainCount: 40, testCount: 40 });
+const judge = new Judge({ ...defaultJudgeConfig(), channels: [4, 8], featureDim: 8 });
+const pair = () => Translator.create({ ...defaultTranslatorConfig(), ngf: 4, ndf: 4 }, 7, 9);
+const size = (png: Uint8Array) => {
+  const image = decode(png);
+  return [image.width, image.height];
+};
+
+Deno.test("the translation figure stacks sources, translations and the way back", async () => {
+  const t = pair();
+  const [w, h] = size(await translationFigure(t, data, { direction: "BA", count: 4 }));
+  // 4 tiles of 56 px (2x) across, 3 rows down, plus labels and a title
+  assert.ok(w > 4 * 56 && h > 3 * 56 && h < 5 * 56, `${w}x${h}`);
+  t.dispose();
+});
+
+Deno.test("the failure figure shows the pool's worst translations, at most count", async () => {
+  const t = pair();
+  const [w, h] = size(
+    await translationFailuresFigure(t, judge, data, { direction: "AB", count: 3 }),
+  );
+  assert.ok(w > 3 * 56 && h > 2 * 56 && h < 4 * 56, `${w}x${h}`); // two rows; the title sets the width
+  t.dispose();
+});
+
+Deno.test("a pair's scores become rows per direction and method", () => {
+  const s = (success: number): TranslationScores => ({
+    n: 10,
+    success,
+    fid: 12.3456,
+    styleKept: 0.5,
+    silhouetteKept: 0.6,
+    cycleError: null,
+  });
+  const rows = translationRows(
+    {
+      AB: { cyclegan: { ...s(0.95), cycleError: 0.05 }, nearestTrainingImage: s(0.5) },
+      BA: {
+        cyclegan: s(0.9),
+        nearestTrainingImage: s(0.4),
+        latentEdit: { strength: 2, cyclegan: s(0.9), edit: s(0.8) },
+      },
+    },
+    7,
+    9,
+  );
+  assert.deepEqual(rows.map((r) => [r.direction, r.method, r.success]), [
+    ["Sneaker -> Ankle boot", "CycleGAN", "95.0%"],
+    ["Sneaker -> Ankle boot", "nearest training image", "50.0%"],
+    ["Ankle boot -> Sneaker", "CycleGAN", "90.0%"],
+    ["Ankle boot -> Sneaker", "nearest training image", "40.0%"],
+    ["Ankle boot -> Sneaker", "CycleGAN (the latent edit's sources)", "90.0%"],
+    ["Ankle boot -> Sneaker", "latent edit (s = 2)", "80.0%"],
+  ]);
+  assert.equal(rows[0]["cycle error"], 0.05);
+  assert.equal(rows[1]["cycle error"], "-");
+});
