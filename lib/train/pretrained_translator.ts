@@ -72,9 +72,8 @@ export async function exportTranslator(
   const float16 = options.float16 ?? true;
   const file = path.join(out.dir, TRANSLATOR_FILE);
   try {
-    const meta = { ...translator.meta, step: ckpt.meta.step };
-    const t = new Translator(meta, translator.nets.AB, translator.nets.BA);
-    writeFileAtomic(file, await t.encode(sha256Hex, { float16 }));
+    // fromCheckpoint took the step from the trainer's checkpoint: the file records it
+    writeFileAtomic(file, await translator.encode(sha256Hex, { float16 }));
   } finally {
     translator.dispose();
   }
