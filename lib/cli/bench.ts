@@ -1,23 +1,15 @@
 /**
- * `deno task bench`: times training steps of the report's loop (batch 64, D every step, G every
- * 2nd step on fresh noise) after a warm-up, per model, on the selected backend. `--kernels`
- * prints per-kernel GFLOP/s instead (stock wasm, this project's kernel pack, and the native
- * engine where it starts). `--compare` times every engine in one run (`bench_compare.ts`),
- * `--against REV` beside another commit's.
- *
- * The images are uniform noise in [-1, 1] rather than Fashion-MNIST: a step costs the same, and
- * the benchmark then needs no dataset.
+ * `deno task bench`: times training steps (`bench_step.ts`: the report's loop at batch 64, or
+ * CycleGAN's at 16) after a warm-up, per model, on the selected backend. `--kernels` prints
+ * per-kernel GFLOP/s instead (stock wasm, this project's kernel pack, and the native engine where
+ * it starts). `--compare` times every engine in one run (`bench_compare.ts`), `--against REV`
+ * beside another commit's.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { describeBackend } from "../backend/init_backend.ts";
-import { balancedClasses } from "../models/generator.ts";
-import type { ModelKind } from "../models/model_config.ts";
-import { MODEL_KINDS, MODELS } from "../models/registry.ts";
-import { Rng } from "../random.ts";
-import { GanTrainer } from "../train/gan_trainer.ts";
-import { defaultTrainConfig } from "../train/train_config.ts";
+import { MODELS } from "../models/registry.ts";
 import {
   BACKEND_FLAG,
   type Command,
@@ -34,12 +26,13 @@ import { Dnnl } from "../backend/native/dnnl.ts";
 import { compareEngines } from "./bench_compare.ts";
 import { runKernelBench } from "./bench_kernels.ts";
 import { formatProfile, profileSteps } from "./bench_profile.ts";
+import { BENCH_KINDS, type BenchKind, benchStep } from "./bench_step.ts";
 
 const FLAGS = [
   {
     name: "model",
     arg: "NAME",
-    value: { type: "choice", choices: [...MODEL_KINDS, "all"] },
+    value: { type: "choice", choices: [...BENCH_KINDS, "all"] },
     help: "which model to time (all: mlp and dcgan)",
     shown: "all",
   },
@@ -54,8 +47,8 @@ const FLAGS = [
     name: "batch-size",
     arg: "N",
     value: { type: "int", min: 1 },
-    help: "examples per step",
-    shown: "64",
+    help: "examples per step (of each class for cyclegan)",
+    shown: "64; cyclegan 16",
   },
   BACKEND_FLAG,
   PRECISION_FLAG,
@@ -109,7 +102,7 @@ const FLAGS = [
 
 const COMMAND: Command<typeof FLAGS> = {
   synopsis: `deno task bench [--model ${
-    [...MODEL_KINDS, "all"].join("|")
+    [...BENCH_KINDS, "all"].join("|")
   }] [--steps N] [--backend NAME] [--json]
        deno task bench --compare [--against REV] [--rounds N] [--model NAME] [--steps N]
        deno task bench --kernels [--quick]
@@ -120,19 +113,19 @@ const COMMAND: Command<typeof FLAGS> = {
 type BenchFlags = FlagValues<typeof FLAGS>;
 
 /** The models a `--model` value names ("all": the MLP GAN and the DCGAN). */
-function modelsOf(flags: BenchFlags): ModelKind[] {
+function modelsOf(flags: BenchFlags): BenchKind[] {
   const which = flags.model ?? "all";
-  return which === "all" ? ["mlp", "dcgan"] : [which as ModelKind];
+  return which === "all" ? ["mlp", "dcgan"] : [which as BenchKind];
 }
 
 /** Steps timed for `kind` unless `--steps` says otherwise. */
-function stepsOf(flags: BenchFlags, kind: ModelKind, mlp: number, conv: number): number {
-  return flags.steps ?? (MODELS[kind].family === "mlp" ? mlp : conv);
+function stepsOf(flags: BenchFlags, kind: BenchKind, mlp: number, conv: number): number {
+  return flags.steps ?? (kind !== "cyclegan" && MODELS[kind].family === "mlp" ? mlp : conv);
 }
 
 /** One model's benchmark result (the JSON line). */
 export interface BenchResult {
-  model: ModelKind;
+  model: BenchKind;
   backend: string;
   threads: number;
   batchSize: number;
@@ -148,38 +141,25 @@ export interface BenchResult {
  * computes with `threads` threads); returns the median.
  */
 export async function benchModel(
-  kind: ModelKind,
+  kind: BenchKind,
   steps: number,
-  batchSize: number,
+  batchSize: number | undefined,
   threads: number,
   backend: string = tf.getBackend(),
 ): Promise<BenchResult> {
-  const config = defaultTrainConfig(kind);
-  config.batchSize = batchSize;
-  const trainer = new GanTrainer(config);
-  const rng = new Rng(1);
-  const images = tf.tensor4d(rng.fillUniform(new Float32Array(batchSize * 784), -1, 1), [
-    batchSize,
-    28,
-    28,
-    1,
-  ]);
-  const labels = config.model.classes > 0
-    ? tf.tensor1d(balancedClasses(batchSize, config.model.classes), "int32")
-    : undefined;
+  const step = benchStep(kind, batchSize);
   const times: number[] = [];
   let peak = 0;
   try {
     for (let i = 0; i < steps + 3; i++) {
       const t0 = performance.now();
-      await trainer.trainStep(images, 1, i, labels);
+      await step.run(i);
       const dt = (performance.now() - t0) / 1000;
       if (i >= 3) times.push(dt);
       peak = Math.max(peak, Deno.memoryUsage().rss);
     }
   } finally {
-    tf.dispose([images, ...(labels ? [labels] : [])]);
-    trainer.dispose();
+    step.dispose();
   }
   // median over pairs of steps, so D-only and D+G steps weigh equally
   const pairs: number[] = [];
@@ -190,10 +170,10 @@ export async function benchModel(
     model: kind,
     backend,
     threads,
-    batchSize,
+    batchSize: step.batchSize,
     stepsTimed: times.length,
     sPerStep: Number(sPerStep.toFixed(4)),
-    imagesPerS: Number((batchSize / sPerStep).toFixed(1)),
+    imagesPerS: Number((step.batchSize / sPerStep).toFixed(1)),
     peakRssMB: Math.round(peak / 2 ** 20),
   };
 }
@@ -235,7 +215,7 @@ async function main(flags: BenchFlags): Promise<void> {
     }
     return;
   }
-  const batchSize = flags["batch-size"] ?? 64;
+  const batchSize = flags["batch-size"];
   for (const kind of kinds) {
     const steps = stepsOf(flags, kind, 40, 20);
     let r: BenchResult;

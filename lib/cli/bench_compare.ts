@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModelKind } from "../models/model_config.ts";
+import type { BenchKind } from "./bench_step.ts";
 
 /** One engine `--compare` times: a label, the bench script to run and its flags. */
 export interface CompareEngine {
@@ -26,7 +26,7 @@ export interface CompareEngine {
 
 /** What `--compare` needs from the bench flags. */
 export interface CompareOptions {
-  kinds: ModelKind[];
+  kinds: BenchKind[];
   /** Flags passed through to every engine (`--threads`, `--steps`, `--batch-size`). */
   passThrough: string[];
   /** Rounds over all engines (default 1). */
@@ -79,7 +79,7 @@ export async function worktreeOf(rev: string): Promise<{ dir: string; remove: ()
   };
 }
 
-async function runEngine(engine: CompareEngine, kind: ModelKind, pass: string[]) {
+async function runEngine(engine: CompareEngine, kind: BenchKind, pass: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", engine.script, "--json", "--model", kind, ...engine.args, ...pass],
     cwd: engine.cwd ?? REPO,

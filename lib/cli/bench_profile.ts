@@ -11,11 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { balancedClasses } from "../models/generator.ts";
-import type { ModelKind } from "../models/model_config.ts";
-import { Rng } from "../random.ts";
-import { GanTrainer } from "../train/gan_trainer.ts";
-import { defaultTrainConfig } from "../train/train_config.ts";
+import { type BenchKind, benchStep } from "./bench_step.ts";
 
 /** One kernel's share of a step. */
 export interface KernelProfileRow {
@@ -87,11 +83,11 @@ export function kernelFlops(name: string, args: KernelArgs): number {
 }
 
 /**
- * Profiles `steps` training steps of `kind` (batch 64, after 3 warm-up steps) on the active
+ * Profiles `steps` training steps of `kind` (its own batch size, after 3 warm-up steps) on the active
  * backend, which must be `wasm` (with or without the native engine). The kernels are
  * unwrapped again afterwards.
  */
-export async function profileSteps(kind: ModelKind, steps: number): Promise<StepProfile> {
+export async function profileSteps(kind: BenchKind, steps: number): Promise<StepProfile> {
   if (tf.getBackend() !== "wasm") throw new Error("--profile needs the wasm or native backend");
   const totals = new Map<string, { ms: number; calls: number; flops: number }>();
   const originals = tf.getKernelsForBackend("wasm");
@@ -119,22 +115,12 @@ export async function profileSteps(kind: ModelKind, steps: number): Promise<Step
       },
     });
   }
-  const config = defaultTrainConfig(kind);
-  const trainer = new GanTrainer(config);
-  const images = tf.tensor4d(new Rng(1).fillUniform(new Float32Array(64 * 784), -1, 1), [
-    64,
-    28,
-    28,
-    1,
-  ]);
-  const labels = config.model.classes > 0
-    ? tf.tensor1d(balancedClasses(64, config.model.classes), "int32")
-    : undefined;
+  const step = benchStep(kind);
   try {
-    for (let i = 0; i < 3; i++) await trainer.trainStep(images, 1, i, labels);
+    for (let i = 0; i < 3; i++) await step.run(i);
     totals.clear();
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await trainer.trainStep(images, 1, 3 + i, labels);
+    for (let i = 0; i < steps; i++) await step.run(3 + i);
     const wallMs = (performance.now() - t0) / steps;
     const rows = [...totals].map(([kernel, v]) => ({
       kernel,
@@ -150,8 +136,7 @@ export async function profileSteps(kind: ModelKind, steps: number): Promise<Step
       rows,
     };
   } finally {
-    tf.dispose([images, ...(labels ? [labels] : [])]);
-    trainer.dispose();
+    step.dispose();
     for (const k of originals) {
       tf.unregisterKernel(k.kernelName, "wasm");
       tf.registerKernel(k);
@@ -160,7 +145,7 @@ export async function profileSteps(kind: ModelKind, steps: number): Promise<Step
 }
 
 /** The profile as lines of text: a summary, then one line per kernel (the top `top`). */
-export function formatProfile(kind: ModelKind, p: StepProfile, top = 10): string[] {
+export function formatProfile(kind: BenchKind, p: StepProfile, top = 10): string[] {
   const lines = [
     `${kind}: ${p.wallMs.toFixed(1)} ms/step, ${p.kernelMs.toFixed(1)} in kernels, ` +
     `${(p.wallMs - p.kernelMs).toFixed(1)} outside them; ${

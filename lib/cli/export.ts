@@ -13,6 +13,7 @@ import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { conditionalAccuracy } from "../eval/conditional.ts";
 import { ensureJudge } from "../eval/ensure_judge.ts";
 import { QualityJudge } from "../eval/quality.ts";
+import { styleScores } from "../eval/style_scores.ts";
 import { balancedClasses, type Generator } from "../models/generator.ts";
 import {
   exportPretrained,
@@ -20,6 +21,7 @@ import {
   openPretrained,
   PRETRAINED_DIR,
   recordPretrainedScores,
+  recordPretrainedStyle,
 } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
 import { exportPair } from "./export_translator.ts";
@@ -66,6 +68,13 @@ const FLAGS = [
     arg: "N",
     value: { type: "int", min: 4 },
     help: "samples scored",
+    shown: "10000",
+  },
+  {
+    name: "pairs",
+    arg: "N",
+    value: { type: "int", min: 2 },
+    help: "interpolation pairs per perceptual path length (a StyleGAN's)",
     shown: "10000",
   },
   DATA_DIR_FLAG,
@@ -168,12 +177,54 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
       }, class entropy ${scores.classEntropy.toFixed(3)}` +
         (classAccuracy === null ? "" : `, class accuracy ${(100 * classAccuracy).toFixed(1)}%`),
     );
+    if (source.config().model.kind === "stylegan") {
+      await exportStyleScores(shipped, quality, { root, n, pairs: flags.pairs ?? 10_000 });
+    }
   } finally {
     ready.judge.dispose();
   }
 }
 
 if (import.meta.main) await runCommand(COMMAND, main);
+
+/**
+ * A shipped StyleGAN's truncation and path-length scores (`eval/style_scores.ts`), beside the
+ * shipped DCGAN's path lengths in Z where there is one, recorded in its `model.json`.
+ */
+async function exportStyleScores(
+  shipped: RunDir,
+  quality: QualityJudge,
+  options: { root: string; n: number; pairs: number },
+): Promise<void> {
+  const { root, n, pairs } = options;
+  const dcgan = listPretrained(root).includes("dcgan")
+    ? openPretrained("dcgan", root).run.loadGenerator()
+    : undefined;
+  const style = shipped.loadGenerator();
+  try {
+    const s = await styleScores(style, quality, {
+      compare: dcgan && { name: "DCGAN", generator: dcgan },
+      samples: n,
+      pairs,
+    });
+    recordPretrainedStyle(shipped.dir, s);
+    for (const r of s.truncation) {
+      console.log(
+        `psi ${r.psi}: FID ${r.fid.toFixed(2)}, precision ${r.precision.toFixed(3)}, recall ${
+          r.recall.toFixed(3)
+        }, class entropy ${r.classEntropy.toFixed(3)}`,
+      );
+    }
+    for (const p of s.pathLengths) {
+      console.log(
+        `PPL ${p.model} ${p.space.toUpperCase()} ${p.sampling} seed ${p.seed}: ${p.ppl.toFixed(2)}`,
+      );
+    }
+  } finally {
+    style.dispose();
+    dcgan?.dispose();
+  }
+}
 
 /** Whether `run` is a CycleGAN run (its config names the two classes). */
 function isCycleRun(run: RunDir): boolean {

@@ -41,6 +41,55 @@ export interface EnsureRunOptions {
   backend?: string;
 }
 
+/** What {@link prepareRunDir} decided. */
+export type RunAction = "reuse" | "resume" | "new";
+
+/** Options of {@link prepareRunDir}. */
+export interface PrepareRunDirOptions {
+  /** The run directory. */
+  dir: string;
+  /** The configuration the run must have (a GAN's, with its defaults filled in, or CycleGAN's). */
+  config: unknown;
+  /** Steps the finished run has. */
+  total: number;
+  /** Reads the configuration of the run in the directory. Default: its `config.json` as is. */
+  stored?: (run: RunDir) => unknown;
+  /** Where to say what was decided. */
+  log: (line: string) => void;
+}
+
+/**
+ * The run directory made ready for a run of `config` that trains `total` steps: "reuse" when it
+ * holds a finished run of this config, "resume" when an unfinished one, "new" otherwise. A
+ * checkpointed run of another config is moved aside (`<dir>.old-<time>`), never overwritten; a
+ * directory without a checkpoint holds nothing worth keeping and is removed.
+ */
+export function prepareRunDir(options: PrepareRunDirOptions): { run: RunDir; action: RunAction } {
+  const { dir, config, total, log } = options;
+  const stored = options.stored ??
+    ((r: RunDir) => JSON.parse(fs.readFileSync(r.paths.config, "utf8")));
+  const run = new RunDir(dir);
+  if (run.hasCheckpoint()) {
+    const same = fs.existsSync(run.paths.config) &&
+      JSON.stringify(stored(run)) === JSON.stringify(config);
+    if (same) {
+      const step = (run.loadCheckpoint().meta as { step: number }).step;
+      if (step >= total) {
+        log(`reusing the finished run in ${dir} (${step} steps)`);
+        return { run, action: "reuse" };
+      }
+      log(`resuming the run in ${dir} at step ${step} of ${total}`);
+      return { run, action: "resume" };
+    }
+    const aside = `${dir}.old-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    fs.renameSync(dir, aside);
+    log(`${dir} held a run with another configuration; moved it to ${aside}`);
+  } else if (fs.existsSync(dir)) {
+    fs.rmSync(dir, { recursive: true });
+  }
+  return { run, action: "new" };
+}
+
 /**
  * Returns the finished run in `dir` when its `config.json` equals `config`; resumes it when it
  * is unfinished; trains it otherwise. A directory holding a run of another configuration is
@@ -50,30 +99,17 @@ export interface EnsureRunOptions {
 export async function ensureRun(options: EnsureRunOptions): Promise<EnsuredRun> {
   const { dir, config, train } = options;
   const log = options.log ?? (() => {});
-  const run = new RunDir(dir);
   const stepsPerEpoch = batchesPerEpoch(train.count, config.batchSize, config.dropLast);
   const total = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
-
-  let resume = false;
-  if (run.hasCheckpoint()) {
-    const same = fs.existsSync(run.paths.config) &&
-      JSON.stringify(run.config()) === JSON.stringify(withTrainDefaults(config));
-    if (same) {
-      const step = run.loadCheckpoint().meta.step;
-      if (step >= total) {
-        log(`reusing the finished run in ${dir} (${step} steps)`);
-        return { run, reused: true };
-      }
-      resume = true;
-      log(`resuming the run in ${dir} at step ${step} of ${total}`);
-    } else {
-      const aside = `${dir}.old-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-      fs.renameSync(dir, aside);
-      log(`${dir} held a run with another configuration; moved it to ${aside}`);
-    }
-  } else if (fs.existsSync(dir)) {
-    fs.rmSync(dir, { recursive: true }); // no checkpoint: nothing worth keeping
-  }
+  const { run, action } = prepareRunDir({
+    dir,
+    config: withTrainDefaults(config),
+    total,
+    stored: (r) => r.config(),
+    log,
+  });
+  if (action === "reuse") return { run, reused: true };
+  const resume = action === "resume";
 
   const records: StepRecord[] = resume ? run.history() : [];
   const progress = new LiveDisplay(), live = new LiveDisplay();

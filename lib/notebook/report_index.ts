@@ -10,7 +10,7 @@
 import { table2Display, type Table2Row } from "../eval/table2.ts";
 import type { PretrainedManifest } from "../train/pretrained.ts";
 import { escapeHtml, htmlTable } from "../viz/html_table.ts";
-import type { NotebookRecords, ReportSummary } from "./report_summary.ts";
+import type { NotebookRecords, ReportSummary, TranslationRecord } from "./report_summary.ts";
 
 /** One notebook page of the report. */
 export interface ReportPage {
@@ -99,6 +99,77 @@ function last<K extends keyof NotebookRecords>(
   let found: NotebookRecords[K] | undefined;
   for (const page of pages) found = summary[page.name]?.[key] ?? found;
   return found;
+}
+
+/** Every translation pair the notebooks recorded (`translation:<name>`), by name. */
+function translationRecords(
+  summary: ReportSummary,
+  pages: readonly ReportPage[],
+): Map<string, TranslationRecord> {
+  const pairs = new Map<string, TranslationRecord>();
+  for (const page of pages) {
+    for (const [key, value] of Object.entries(summary[page.name] ?? {})) {
+      if (key.startsWith("translation:")) {
+        pairs.set(key.slice("translation:".length), value as TranslationRecord);
+      }
+    }
+  }
+  return pairs;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/**
+ * The future work of the report's section 5.3, measured (notebook 05): StyleGAN's FID by
+ * truncation and its path lengths against the DCGAN's; each translation pair's success and how
+ * much of the source it keeps, beside the nearest training image. Empty when nothing recorded.
+ */
+function beyondHtml(summary: ReportSummary, pages: readonly ReportPage[]): string {
+  const style = last(summary, pages, "stylegan");
+  const pairs = translationRecords(summary, pages);
+  if (!style && pairs.size === 0) return "";
+  const parts = ["<h2>Beyond the report (section 5.3's future work)</h2>"];
+  if (style) {
+    const psi = style.truncation.map((r) =>
+      `psi ${r.psi}: FID ${r.fid.toFixed(2)} (precision ${r.precision.toFixed(3)}, recall ${
+        r.recall.toFixed(3)
+      })`
+    );
+    const ppl = style.pathLengths.filter((r) => r.sampling === "full").map((r) =>
+      `${escapeHtml(r.model)} ${r.space.toUpperCase()}: ${r.ppl.toFixed(2)} (&plusmn;${
+        (r.spread / 2).toFixed(2)
+      })`
+    );
+    parts.push(
+      `<p><b>StyleGAN</b> after ${style.steps.toLocaleString("en-US")} steps, ${
+        style.samples.toLocaleString("en-US")
+      } samples per truncation: ${psi.join("; ")}.</p>`,
+      `<p>Perceptual path length (full sampling, ${
+        style.pairs.toLocaleString("en-US")
+      } pairs, judge features; lower is smoother): ${ppl.join("; ")}.</p>`,
+    );
+  }
+  if (pairs.size) {
+    const rows = [...pairs].flatMap(([name, p]) =>
+      p.directions.map((d) => ({
+        pair: name,
+        direction: `${d.from} -> ${d.to}`,
+        "test images": d.images,
+        success: pct(d.success),
+        "style kept": d.styleKept.toFixed(3),
+        "outline kept": d.outlineKept.toFixed(3),
+        "nearest training image: success / style / outline": `${pct(d.nearestSuccess)} / ${
+          d.nearestStyleKept.toFixed(3)
+        } / ${d.nearestOutlineKept.toFixed(3)}`,
+      }))
+    );
+    parts.push(
+      "<p><b>CycleGAN translations</b> of the test images (the judge reads the target class: " +
+        "success; what the translation keeps of its source: style and outline kept):</p>",
+      htmlTable(rows, { inlineStyles: false }),
+    );
+  }
+  return parts.join("\n");
 }
 
 const STYLE = `body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:72em;margin:2em auto;
@@ -199,6 +270,7 @@ ${pageRows}
 <p class="muted">Run time in all: ${totalSeconds.toFixed(0)} s (executing each notebook and
 exporting it).</p>
 ${headline}
+${beyondHtml(summary, options.pages)}
 ${options.shipped?.length ? shippedTable(options.shipped) : ""}
 </body></html>
 `;

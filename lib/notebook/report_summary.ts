@@ -13,6 +13,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { PathLengthSummaryRow, TruncationRow } from "../eval/style_scores.ts";
 import type { Table2Row } from "../eval/table2.ts";
 import { writeJsonAtomic } from "../io/atomic_write.ts";
 
@@ -59,6 +60,45 @@ export interface ConditionalRecord {
   samples: number;
 }
 
+/** StyleGAN's headline numbers (notebook 05). */
+export interface StyleGanRecord {
+  /** Steps it trained. */
+  steps: number;
+  /** Samples scored per psi. */
+  samples: number;
+  /** FID, precision, recall and class entropy per truncation psi. */
+  truncation: TruncationRow[];
+  /** Pairs per path length. */
+  pairs: number;
+  /** Path lengths per model, space and sampling, over two seeds. */
+  pathLengths: PathLengthSummaryRow[];
+}
+
+/** One direction of a translation pair against its nearest-training-image baseline. */
+export interface TranslationDirectionRecord {
+  /** Source and target class names. */
+  from: string;
+  to: string;
+  /** Test images translated. */
+  images: number;
+  /** Share the judge reads as the target class, and the baseline's. */
+  success: number;
+  nearestSuccess: number;
+  /** Style and outline kept (`eval/translation.ts`), and the baseline's. */
+  styleKept: number;
+  nearestStyleKept: number;
+  outlineKept: number;
+  nearestOutlineKept: number;
+}
+
+/** A translation pair's headline numbers (notebook 05), under the key `translation:<name>`. */
+export interface TranslationRecord {
+  /** Steps it trained. */
+  steps: number;
+  /** Both directions. */
+  directions: TranslationDirectionRecord[];
+}
+
 /** The records of one notebook. Known keys are typed; others are kept as JSON. */
 export interface NotebookRecords {
   /** The training profile the notebook ran with. */
@@ -73,6 +113,8 @@ export interface NotebookRecords {
   conditional?: ConditionalRecord;
   /** Wall-clock seconds the report task took to run and export the notebook. */
   seconds?: number;
+  /** StyleGAN's truncation and path-length numbers. */
+  stylegan?: StyleGanRecord;
   /** Anything else a notebook recorded. */
   [key: string]: unknown;
 }

@@ -1,25 +1,25 @@
 /**
  * The StyleGAN figures and tables of notebook 05 (the report's section 5.3): style mixing by
  * scale (StyleGAN's figure 3), the truncation trade-off as images and as numbers, and perceptual
- * path lengths of the DCGAN's Z against StyleGAN's Z and W.
+ * path lengths of the DCGAN's Z against StyleGAN's Z and W (`eval/style_scores.ts` measures them).
  *
  * @module
  */
-import type { Judge } from "../eval/classifier.ts";
-import { type PathLength, type PathSpace, perceptualPathLength } from "../eval/path_length.ts";
-import type { QualityJudge } from "../eval/quality.ts";
+import {
+  pathLengthSummary,
+  seededLatents,
+  type StyleScores,
+  styleScores,
+  TRUNCATIONS,
+} from "../eval/style_scores.ts";
 import type { Generator } from "../models/generator.ts";
 import { mixStyles, truncatedImages } from "../models/style_mixing.ts";
-import { Rng } from "../random.ts";
+import { manifestOf } from "../train/pretrained.ts";
+import type { RunDir } from "../train/run_dir.ts";
+import { type Profile, profileFinalSamples } from "./profile.ts";
+import type { NotebookContext } from "./setup.ts";
+import { showTable } from "./tables.ts";
 import { imageGridPng } from "../viz/labelled_grid.ts";
-
-/** The truncations issue 24 measures: 1 (as trained), 0.9, 0.7, 0.5. */
-export const TRUNCATIONS: readonly number[] = [1, 0.9, 0.7, 0.5];
-
-/** `count` standard normal latents of `zDim`, one flat array, seeded (as `sample --seed`). */
-function latents(zDim: number, count: number, seed: number): Float32Array {
-  return new Rng(seed).fillNormal(new Float32Array(count * zDim));
-}
 
 /** Options of {@link styleMixingFigure}. */
 export interface StyleMixingFigureOptions {
@@ -44,7 +44,7 @@ export async function styleMixingFigure(
 ): Promise<Uint8Array> {
   const { rowSeeds, columnSeeds, fineFrom, psi = 1 } = options;
   const zDim = generator.config.zDim;
-  const one = (seed: number) => latents(zDim, 1, seed);
+  const one = (seed: number) => seededLatents(zDim, 1, seed);
   const coarse = concat(rowSeeds.map(one)), fine = concat(columnSeeds.map(one));
   const mixed = await mixStyles(generator, { coarse, fine, fineFrom, psi });
   const rowsOwn = await truncatedImages(generator, coarse, { psi });
@@ -74,7 +74,7 @@ export async function truncationFigure(
   psis: readonly number[] = TRUNCATIONS,
 ): Promise<Uint8Array> {
   const zDim = generator.config.zDim;
-  const z = concat(seeds.map((s) => latents(zDim, 1, s)));
+  const z = concat(seeds.map((s) => seededLatents(zDim, 1, s)));
   const byPsi = await Promise.all(psis.map((psi) => truncatedImages(generator, z, { psi })));
   const tiles = new Float32Array(seeds.length * psis.length * 784);
   seeds.forEach((_, i) =>
@@ -91,76 +91,73 @@ export async function truncationFigure(
   });
 }
 
-/** One row of {@link truncationScores}. */
-export interface TruncationRow {
-  psi: number;
-  fid: number;
-  precision: number;
-  recall: number;
-  classEntropy: number;
+/** Interpolation pairs per path length under `profile`: 10,000 (issue 24) but for smoke and quick. */
+export function profilePathPairs(profile: Profile): number {
+  return profile === "smoke" ? 200 : profile === "quick" ? 2000 : 10_000;
 }
 
-/**
- * FID, precision, recall and class entropy of `samples` images at each truncation psi (the same
- * latents at every psi, seed `seed`), scored by `quality` against the test split.
- */
-export async function truncationScores(
-  generator: Generator,
-  quality: QualityJudge,
-  options: { samples?: number; seed?: number; psis?: readonly number[] } = {},
-): Promise<TruncationRow[]> {
-  const { samples = 10_000, seed = 0, psis = TRUNCATIONS } = options;
-  const z = latents(generator.config.zDim, samples, seed);
-  const rows: TruncationRow[] = [];
-  for (const psi of psis) {
-    const s = await quality.score(await truncatedImages(generator, z, { psi }));
-    rows.push({
-      psi,
-      fid: s.fid,
-      precision: s.precision,
-      recall: s.recall,
-      classEntropy: s.classEntropy,
-    });
-  }
-  return rows;
-}
-
-/** A generator with the spaces to measure in it. */
-export interface PathLengthSubject {
-  /** Its name in the table. */
-  name: string;
+/** Options of {@link showStyleScores}. */
+export interface ShowStyleScoresOptions {
+  /** The StyleGAN's run: a shipped model's `model.json` holds these scores already. */
+  run: RunDir;
+  /** Its generator. */
   generator: Generator;
-  /** "z" for any generator; "w" too for a StyleGAN. */
-  spaces: readonly PathSpace[];
+  /** A generator whose Z path lengths go beside it (the DCGAN), with its name. */
+  compare?: { name: string; generator: Generator };
 }
 
 /**
- * Perceptual path lengths (full and end-point sampling) of every subject in each of its spaces,
- * once per sampling seed in `seeds`, measured with `judge`.
+ * The truncation table (FID, precision, recall, class entropy per psi) and the path-length table
+ * (per model, space and sampling: the mean over two seeds and their spread) of a StyleGAN: the
+ * scores `deno task export` recorded for a shipped model, else measured here at the profile's
+ * size. Records them for the report's front page; returns them.
  */
-export async function pathLengths(
-  subjects: readonly PathLengthSubject[],
-  judge: Judge,
-  options: { pairs?: number; seeds?: readonly number[] } = {},
-): Promise<(PathLength & { model: string })[]> {
-  const { pairs = 10_000, seeds = [0, 1] } = options;
-  const out: (PathLength & { model: string })[] = [];
-  for (const s of subjects) {
-    for (const space of s.spaces) {
-      for (const sampling of ["full", "end"] as const) {
-        for (const seed of seeds) {
-          const r = await perceptualPathLength(s.generator, judge, {
-            space,
-            sampling,
-            pairs,
-            seed,
-          });
-          out.push({ model: s.name, ...r });
-        }
-      }
-    }
-  }
-  return out;
+export async function showStyleScores(
+  nb: NotebookContext,
+  options: ShowStyleScoresOptions,
+): Promise<StyleScores> {
+  const { run, generator, compare } = options;
+  const shipped = manifestOf(run)?.style as StyleScores | undefined;
+  const scores = shipped ?? await styleScores(generator, await nb.quality(), {
+    compare,
+    samples: profileFinalSamples(nb.profile),
+    pairs: profilePathPairs(nb.profile),
+  });
+  console.log(
+    `${scores.samples.toLocaleString("en-US")} samples per psi, ${
+      scores.pairs.toLocaleString("en-US")
+    } pairs per path length${shipped ? " (measured by 'deno task export')" : ""}`,
+  );
+  await showTable(
+    scores.truncation.map((r) => ({
+      psi: r.psi,
+      FID: Number(r.fid.toFixed(2)),
+      precision: Number(r.precision.toFixed(3)),
+      recall: Number(r.recall.toFixed(3)),
+      "class entropy": Number(r.classEntropy.toFixed(3)),
+    })),
+    { caption: "Truncation: quality against variety" },
+  );
+  const summary = pathLengthSummary(scores.pathLengths);
+  await showTable(
+    summary.map((r) => ({
+      model: r.model,
+      space: r.space.toUpperCase(),
+      sampling: r.sampling,
+      PPL: Number(r.ppl.toFixed(2)),
+      "seed spread": Number(r.spread.toFixed(2)),
+      "per seed": r.perSeed.map((v) => v.toFixed(2)).join(", "),
+    })),
+    { caption: "Perceptual path length (judge features, epsilon 1e-4): lower is smoother" },
+  );
+  nb.record("stylegan", {
+    steps: generator.step,
+    samples: scores.samples,
+    truncation: scores.truncation,
+    pairs: scores.pairs,
+    pathLengths: summary,
+  });
+  return scores;
 }
 
 function concat(parts: readonly Float32Array[]): Float32Array {

@@ -9,8 +9,12 @@ import { classSplit } from "../data/class_split.ts";
 import { CLASS_NAMES, type FashionMnist } from "../data/fashion_mnist.ts";
 import type { Judge } from "../eval/classifier.ts";
 import type { TranslationScores } from "../eval/translation.ts";
+import type { DirectionScores } from "../explore/pair_scores.ts";
 import type { Direction, Translator } from "../models/translator.ts";
 import { imageGridPng } from "../viz/labelled_grid.ts";
+import type { TranslationRecord } from "./report_summary.ts";
+import type { NotebookContext } from "./setup.ts";
+import { showTable } from "./tables.ts";
 
 /** The classes a direction of `translator` goes from and to. */
 function classesOf(translator: Translator, direction: Direction): [number, number] {
@@ -92,7 +96,7 @@ export type TranslationRow = Record<string, string | number>;
 
 /** A pair's scores (`model.json`'s, per direction) as table rows: method, direction, measures. */
 export function translationRows(
-  scores: Record<string, Record<string, unknown>>,
+  scores: Partial<Record<Direction, DirectionScores>>,
   from: number,
   to: number,
 ): TranslationRow[] {
@@ -112,15 +116,45 @@ export function translationRows(
     const entry = scores[d];
     if (!entry) continue;
     const name = `${CLASS_NAMES[a]} -> ${CLASS_NAMES[b]}`;
-    row(name, "CycleGAN", entry.cyclegan as TranslationScores);
-    row(name, "nearest training image", entry.nearestTrainingImage as TranslationScores);
-    const edit = entry.latentEdit as
-      | { strength: number; cyclegan: TranslationScores; edit: TranslationScores }
-      | undefined;
+    row(name, "CycleGAN", entry.cyclegan);
+    row(name, "nearest training image", entry.nearestTrainingImage);
+    const edit = entry.latentEdit;
     if (edit) {
       row(name, "CycleGAN (the latent edit's sources)", edit.cyclegan);
       row(name, `latent edit (s = ${edit.strength})`, edit.edit);
     }
   }
   return rows;
+}
+
+/**
+ * The measures of `pair` (the translator `name` of notebook 05) beside its baselines, as a table,
+ * recorded for the report's front page under `translation:<name>`.
+ */
+export async function showTranslationScores(
+  nb: NotebookContext,
+  name: string,
+  pair: { translator: Translator; scores: Record<Direction, DirectionScores> },
+): Promise<void> {
+  const { from, to, step } = pair.translator.meta;
+  await showTable(translationRows(pair.scores, from, to), {
+    caption: "Translations of the test images, beside the baselines",
+  });
+  const directions = (["AB", "BA"] as const).map((d) => {
+    const [a, b] = classesOf(pair.translator, d);
+    const own = pair.scores[d].cyclegan, near = pair.scores[d].nearestTrainingImage;
+    return {
+      from: CLASS_NAMES[a],
+      to: CLASS_NAMES[b],
+      images: own.n,
+      success: own.success,
+      nearestSuccess: near.success,
+      styleKept: own.styleKept,
+      nearestStyleKept: near.styleKept,
+      outlineKept: own.silhouetteKept,
+      nearestOutlineKept: near.silhouetteKept,
+    };
+  });
+  const record: TranslationRecord = { steps: step, directions };
+  nb.record(`translation:${name}`, record);
 }

@@ -84,6 +84,11 @@ export interface PretrainedManifest {
   generator: { file: string; bytes: number; sha256: string; float16: boolean };
   /** The judge's scores of its samples; null until measured. */
   scores: PretrainedScores | null;
+  /**
+   * A StyleGAN's truncation and path-length scores (`eval/style_scores.ts`'s `StyleScores`,
+   * recorded by `deno task export`); absent for other models.
+   */
+  style?: Record<string, unknown>;
 }
 
 /** Options of {@link exportPretrained}. */
@@ -267,6 +272,12 @@ function fieldOf(m: Record<string, unknown>, dotted: string): unknown {
 export function recordPretrainedScores(dir: string, scores: PretrainedScores): void {
   const file = path.join(dir, MANIFEST_FILE);
   writeJsonAtomic(file, { ...readManifest(file), scores });
+}
+
+/** Records a StyleGAN's truncation and path-length scores in the manifest of the model in `dir`. */
+export function recordPretrainedStyle(dir: string, style: object): void {
+  const file = path.join(dir, MANIFEST_FILE);
+  writeJsonAtomic(file, { ...readManifest(file), style });
 }
 
 /**

@@ -405,3 +405,42 @@ Deno.test({
     assert.match(r.err, /error: no --pretrained model 'nope' in .*: expected one of .*mlp/);
   },
 });
+
+Deno.test("exporting a StyleGAN run records its truncation and path-length scores beside the shipped DCGAN's", async () => {
+  const base = fs.mkdtempSync("/tmp/export-style-");
+  const run = path.join(base, "run"), assets = path.join(base, "assets");
+  const trained = await cli(
+    "train.ts",
+    ...["--model", "stylegan", "--ngf", "8", "--ndf", "8", "--steps", "2", "--batch-size", "8"],
+    ...["--out", run],
+  );
+  assert.equal(trained.code, 0, trained.err);
+  // the path lengths of the shipped DCGAN go beside the StyleGAN's
+  fs.cpSync(path.join(root, "assets/pretrained/dcgan"), path.join(assets, "dcgan"), {
+    recursive: true,
+  });
+  const r = await cli(
+    "export.ts",
+    ...["--run", run, "--name", "tiny", "--root", assets, "--n", "8", "--pairs", "4"],
+  );
+  assert.equal(r.code, 0, r.err);
+  const manifest = JSON.parse(fs.readFileSync(path.join(assets, "tiny", "model.json"), "utf8"));
+  assert.deepEqual(manifest.style.truncation.map((t: { psi: number }) => t.psi), [
+    1,
+    0.9,
+    0.7,
+    0.5,
+  ]);
+  assert.deepEqual(
+    [
+      ...new Set(
+        manifest.style.pathLengths.map((p: { model: string; space: string }) =>
+          `${p.model} ${p.space}`
+        ),
+      ),
+    ],
+    ["DCGAN z", "StyleGAN z", "StyleGAN w"],
+  );
+  assert.match(r.out, /psi 0\.5: FID \d+\.\d\d/);
+  assert.match(r.out, /PPL StyleGAN W full seed 1: \d+\.\d\d/);
+});

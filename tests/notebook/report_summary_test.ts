@@ -179,3 +179,80 @@ Deno.test("the index lists the shipped models with their provenance and scores",
     /<td>dcgan: DCGAN \(A\.2\)<\/td><td>20\.00 epochs \(18,760 steps\)<\/td><td>2026-12-02<\/td><td class="num">0\.270<\/td><td class="num">21\.50<\/td><td>-<\/td><td>deno task train --model dcgan --epochs 20/,
   );
 });
+
+Deno.test("the index shows StyleGAN's truncation and path lengths and each translation pair beside its baseline", () => {
+  const direction = (from: string, to: string, success: number) => ({
+    from,
+    to,
+    images: 1000,
+    success,
+    nearestSuccess: 0.48,
+    styleKept: 0.35,
+    nearestStyleKept: 0.21,
+    outlineKept: 0.8,
+    nearestOutlineKept: 0.71,
+  });
+  const pathLength = (
+    model: string,
+    space: "z" | "w",
+    sampling: "full" | "end",
+    ppl: number,
+  ) => ({
+    model,
+    space,
+    sampling,
+    ppl,
+    spread: 0.4,
+    perSeed: [ppl - 0.2, ppl + 0.2],
+  });
+  const summary = {
+    "05-beyond": {
+      profile: "pretrained",
+      seconds: 30,
+      stylegan: {
+        steps: 40_000,
+        samples: 10_000,
+        truncation: [
+          { psi: 1, fid: 4.5, precision: 0.7, recall: 0.7, classEntropy: 2.3 },
+          { psi: 0.5, fid: 30.25, precision: 0.9, recall: 0.2, classEntropy: 2.1 },
+        ],
+        pairs: 10_000,
+        pathLengths: [
+          pathLength("DCGAN", "z", "full", 12.5),
+          pathLength("StyleGAN", "w", "full", 6.25),
+          pathLength("StyleGAN", "w", "end", 5),
+        ],
+      },
+      "translation:sneaker-boot": {
+        steps: 3750,
+        directions: [
+          direction("Sneaker", "Ankle boot", 0.95),
+          direction("Ankle boot", "Sneaker", 0.9),
+        ],
+      },
+    },
+  };
+  const html = reportIndexHtml(summary, {
+    pages: [...pages, { name: "05-beyond", file: "05-beyond.html", title: "beyond" }],
+    generated: new Date("2026-12-06T12:00:00Z"),
+    hideCode: false,
+  });
+  assert.match(html, /<h2>Beyond the report/);
+  assert.match(
+    html,
+    /<b>StyleGAN<\/b> after 40,000 steps, 10,000 samples per truncation: psi 1: FID 4\.50/,
+  );
+  assert.match(html, /psi 0\.5: FID 30\.25 \(precision 0\.900, recall 0\.200\)/);
+  assert.match(html, /DCGAN Z: 12\.50 \(&plusmn;0\.20\); StyleGAN W: 6\.25/);
+  assert.doesNotMatch(html, /W: 5\.00/); // end-point sampling is in the notebook, not the index
+  assert.match(
+    html,
+    /<td>sneaker-boot<\/td><td>Sneaker -&gt; Ankle boot<\/td><td class="num">1000<\/td><td class="num">95\.0%<\/td>/,
+  );
+  assert.match(html, /48\.0% \/ 0\.210 \/ 0\.710/);
+});
+
+Deno.test("the index has no beyond-the-report section when notebook 05 recorded nothing", () => {
+  const html = reportIndexHtml({}, { pages, generated: new Date(), hideCode: false });
+  assert.doesNotMatch(html, /Beyond the report/);
+});

@@ -1,5 +1,7 @@
 /** Notebook 05's StyleGAN figures and tables on a tiny dataset and small untrained models. */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { decode } from "fast-png";
 import {
   defaultJudgeConfig,
@@ -10,11 +12,15 @@ import {
   initBackend,
   isStyleNetwork,
   Judge,
-  pathLengths,
+  type NotebookContext,
+  type NotebookRecords,
+  PRETRAINED_DIR,
   QualityJudge,
+  RunDir,
+  showStyleScores,
   styleMixingFigure,
+  type StyleScores,
   truncationFigure,
-  truncationScores,
 } from "../../lib/mod.ts";
 import * as tf from "@tensorflow/tfjs";
 import { loadTinyDataset } from "../_support/tiny_dataset.ts";
@@ -75,39 +81,54 @@ Deno.test("the truncation figure draws a row per seed and a column per psi", asy
   g.dispose();
 });
 
-Deno.test("truncation scores shrink the spread of the samples' features as psi falls", async () => {
+/** A smoke-profile context over the tiny dataset that keeps what it records. */
+function context(records: Partial<NotebookRecords>): NotebookContext {
+  return {
+    profile: "smoke",
+    backend: { name: "wasm", threads: 1, skipped: [], line: "wasm" } as never,
+    backendLine: "wasm (test)",
+    data,
+    runsDir: fs.mkdtempSync("/tmp/style-cells-"),
+    pretrainedDir: fs.mkdtempSync("/tmp/style-cells-pretrained-"),
+    quality: async () =>
+      await QualityJudge.create(judge, meta, data, {
+        ...defaultQualityConfig(),
+        k: 3,
+        memorisationSamples: 4,
+      }),
+    record: (key, value) => void (records[key] = value),
+  };
+}
+
+Deno.test("the style scores cell measures at the profile's size and records the numbers for the front page", async () => {
+  const records: Partial<NotebookRecords> = {};
   const g = styleGenerator();
-  const quality = await QualityJudge.create(judge, meta, data, {
-    ...defaultQualityConfig(),
-    k: 3,
-    memorisationSamples: 4,
-  });
-  const rows = await truncationScores(g, quality, { samples: 24, psis: [1, 0] });
-  assert.deepEqual(rows.map((r) => r.psi), [1, 0]);
-  assert.ok(rows.every((r) => Number.isFinite(r.fid) && r.recall >= 0 && r.recall <= 1));
-  // psi 0: every image is w_avg's, so the samples cover nothing of the test set's spread
-  assert.equal(rows[1].recall, 0);
+  const run = new RunDir(fs.mkdtempSync("/tmp/style-run-")); // a run, not a shipped model
+  const s = await showStyleScores(context(records), { run, generator: g });
+  assert.deepEqual([s.samples, s.pairs], [500, 200]); // smoke
+  assert.equal(s.pathLengths.length, 2 * 2 * 2); // Z and W, two samplings, two seeds
+  assert.deepEqual(records.stylegan?.truncation, s.truncation);
+  assert.deepEqual(records.stylegan?.pathLengths.map((r) => r.space), ["z", "z", "w", "w"]);
   g.dispose();
 });
 
-Deno.test("path lengths cover every space of every subject, both samplings, each seed", async () => {
+Deno.test("the style scores cell shows a shipped model's recorded scores without measuring", async () => {
+  const dir = fs.mkdtempSync("/tmp/style-shipped-");
+  const manifest = JSON.parse(
+    fs.readFileSync(path.join(PRETRAINED_DIR, "dcgan", "model.json"), "utf8"),
+  );
+  const style: StyleScores = {
+    samples: 10_000,
+    truncation: [{ psi: 1, fid: 4, precision: 0.7, recall: 0.7, classEntropy: 2.3 }],
+    pairs: 10_000,
+    pathLengths: [],
+  };
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ ...manifest, style }));
+  const records: Partial<NotebookRecords> = {};
+  const nb = context(records);
+  nb.quality = () => Promise.reject(new Error("measured")); // nothing may be measured
   const g = styleGenerator();
-  const dcgan = Generator.create({ ...defaultModelConfig("dcgan"), ngf: 8 }, 0);
-  const rows = await pathLengths(
-    [{ name: "dcgan", generator: dcgan, spaces: ["z"] }, {
-      name: "stylegan",
-      generator: g,
-      spaces: ["z", "w"],
-    }],
-    judge,
-    { pairs: 8, seeds: [0, 1] },
-  );
-  assert.equal(rows.length, 3 * 2 * 2);
-  assert.deepEqual(
-    [...new Set(rows.map((r) => `${r.model}/${r.space}`))],
-    ["dcgan/z", "stylegan/z", "stylegan/w"],
-  );
-  assert.ok(rows.every((r) => r.ppl >= 0 && Number.isFinite(r.ppl)));
-  dcgan.dispose();
+  assert.deepEqual(await showStyleScores(nb, { run: new RunDir(dir), generator: g }), style);
+  assert.equal(records.stylegan?.samples, 10_000);
   g.dispose();
 });
