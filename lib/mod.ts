@@ -46,6 +46,7 @@ export * from "./models/dcgan.ts";
 export * from "./models/style_layers.ts";
 export * from "./models/stylegan.ts";
 export * from "./models/cyclegan.ts";
+export * from "./models/instance_norm.ts";
 export * from "./models/registry.ts";
 export * from "./models/generator.ts";
 export * from "./models/generator_file.ts";

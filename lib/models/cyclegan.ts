@@ -34,6 +34,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random.ts";
+import { instanceNorm } from "./instance_norm.ts";
 import { conv2d, convTranspose2d, type ForwardContext, normalInit, ParamStore } from "./layers.ts";
 import type { LayerTrace, Network } from "./network.ts";
 
@@ -56,12 +57,6 @@ export function defaultTranslatorConfig(): TranslatorConfig {
   return { ngf: 32, ndf: 64, resBlocks: 3, leak: 0.2, initStd: 0.02 };
 }
 
-/** Instance normalisation of NHWC `x` over each image's pixels (no affine parameters). */
-export function instanceNorm(x: tf.Tensor4D, eps = 1e-5): tf.Tensor4D {
-  const { mean, variance } = tf.moments(x, [1, 2], true);
-  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))) as tf.Tensor4D;
-}
-
 /** CycleGAN's ResNet generator for 28x28 one-channel images in [-1, 1] (module docs). */
 export function translatorGenerator(config: TranslatorConfig, rng: Rng): Network {
   const store = new ParamStore();
@@ -77,7 +72,7 @@ export function translatorGenerator(config: TranslatorConfig, rng: Rng): Network
   const up = [w("up1.weight", [4, 4, 2 * g, 4 * g]), w("up2.weight", [4, 4, g, 2 * g])];
   const outW = w("out.weight", [7, 7, g, 1]);
   const outB = store.param("out.bias", tf.zeros([1]));
-  const normRelu = (x: tf.Tensor4D) => tf.relu(instanceNorm(x)) as tf.Tensor4D;
+  const normRelu = (x: tf.Tensor4D) => instanceNorm(x, { relu: true });
   return {
     store,
     apply(images: tf.Tensor, _ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {

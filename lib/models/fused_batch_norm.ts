@@ -34,6 +34,7 @@ import {
 } from "../backend/native/batch_norm.ts";
 import { ptrOf } from "../backend/native/dnnl.ts";
 import { nativeEngine } from "../backend/native/engine.ts";
+import { newTensor, valuesOf } from "./tensor_memory.ts";
 
 /** The activation fused after a BatchNorm: none, ReLU, or LeakyReLU with its slope. */
 export type BatchNormActivation = { kind: "none" } | { kind: "relu" } | {
@@ -49,41 +50,6 @@ export interface FusedBatchNormResult {
   mean: Float32Array;
   /** Biased batch variance per channel. */
   variance: Float32Array;
-}
-
-/** Backend internals for direct memory access (wasm and cpu backends). */
-interface MemoryBackend {
-  typedArrayFromHeap?(info: tf.TensorInfo): Float32Array;
-  makeOutput?(shape: number[], dtype: "float32"): tf.TensorInfo;
-}
-
-/**
- * The float32 values of `t`, read-only: a view of the wasm heap on wasm (fetch it after any
- * allocation: views detach when the heap grows), else `dataSync()` (cpu's own array).
- */
-function valuesOf(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as MemoryBackend;
-  if (tf.getBackend() === "wasm" && backend.typedArrayFromHeap && t.dtype === "float32") {
-    return backend.typedArrayFromHeap(t);
-  }
-  return t.dataSync() as Float32Array;
-}
-
-/**
- * A new float32 tensor of `shape` whose values `fill` writes into `out` (on wasm straight into
- * the heap). `fill` must fetch its input views itself, after the allocation.
- */
-function newTensor(shape: number[], fill: (out: Float32Array) => void): tf.Tensor {
-  const backend = tf.backend() as unknown as MemoryBackend;
-  if (tf.getBackend() === "wasm" && backend.makeOutput && backend.typedArrayFromHeap) {
-    const info = backend.makeOutput(shape, "float32");
-    const t = tf.engine().makeTensorFromTensorInfo(info);
-    fill(backend.typedArrayFromHeap(info));
-    return t;
-  }
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  fill(out);
-  return tf.tensor(out, shape);
 }
 
 const scratchBySize = new Map<number, Float32Array>();
@@ -265,13 +231,21 @@ export function fusedBatchNormTrain(
 
 /**
  * `leakyRelu(x, alpha) * mask` for channels-last `x` with one mask value per example and
- * channel (`[batch * c]`, as channel dropout draws it), as one operation with its gradient
+ * channel (`[batch * c]`, as channel dropout draws it) or one number for every value (a gain,
+ * as StyleGAN's sqrt(2)), as one operation with its gradient
  * dx = dy * mask * (x > 0 ? 1 : alpha). Same float32 results as tfjs's LeakyRelu and Multiply.
  */
-export function fusedLeakyReluMask(x: tf.Tensor, alpha: number, mask: Float32Array): tf.Tensor {
+export function fusedLeakyReluMask(
+  x: tf.Tensor,
+  alpha: number,
+  maskOrGain: Float32Array | number,
+): tf.Tensor {
   const c = x.shape[x.shape.length - 1];
   const n = x.size / c;
-  const rowsPerMask = maskRows(x, c, mask);
+  const gain = typeof maskOrGain === "number";
+  // a gain is a mask of one row that every row of x uses
+  const mask = gain ? new Float32Array(c).fill(maskOrGain) : maskOrGain;
+  const rowsPerMask = gain ? n : maskRows(x, c, mask);
   const a = Math.fround(alpha); // tfjs kernels take alpha as float32
   const op = tf.customGrad(
     // deno-lint-ignore no-explicit-any

@@ -18,14 +18,24 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { onDevice } from "../backend/device_memory.ts";
 import type { Rng } from "../random.ts";
+import { fusedLeakyReluMask } from "./fused_batch_norm.ts";
 import { type ForwardContext, normalInit, type ParamStore } from "./layers.ts";
 
 /** StyleGAN's gain after a LeakyReLU (it keeps activations at unit variance): sqrt(2). */
 export const LRELU_GAIN = Math.SQRT2;
 
-/** LeakyReLU(`leak`) times sqrt(2): StyleGAN's activation (its slope: 0.2). */
-export function styleActivation(x: tf.Tensor, leak: number): tf.Tensor {
+/**
+ * LeakyReLU(`leak`) times sqrt(2): StyleGAN's activation (its slope: 0.2). In training on the
+ * CPU backends it is one fused operation with its gradient (`fused_batch_norm.ts`: two passes
+ * instead of LeakyRelu, Multiply and, backwards, Greater, Select and two Multiply); where the
+ * gradient must itself be differentiable (R1) or the data lives on a GPU, plain tfjs ops.
+ */
+export function styleActivation(x: tf.Tensor, leak: number, ctx?: ForwardContext): tf.Tensor {
+  if (ctx?.training && !ctx.twiceDifferentiable && !onDevice()) {
+    return fusedLeakyReluMask(x, leak, LRELU_GAIN);
+  }
   return tf.mul(tf.leakyRelu(x, leak), LRELU_GAIN);
 }
 

@@ -128,7 +128,9 @@ export function styleGenerator(config: ModelConfig, rng: Rng): StyleNetwork {
   function mappingForward(z: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     // z / sqrt(mean(z^2)): StyleGAN's normalize_2nd_moment
     let w = tf.mul(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), 1e-8))) as tf.Tensor2D;
-    for (const fc of mapping) w = styleActivation(applyDense(fc, w), config.leak) as tf.Tensor2D;
+    for (const fc of mapping) {
+      w = styleActivation(applyDense(fc, w), config.leak, ctx) as tf.Tensor2D;
+    }
     if (ctx.training && ctx.updateStats !== false) {
       const d = style.wAvgDecay;
       tf.tidy(() => wAvg.assign(tf.add(tf.mul(wAvg, d), tf.mul(tf.mean(w, 0), 1 - d))));
@@ -158,7 +160,7 @@ export function styleGenerator(config: ModelConfig, rng: Rng): StyleNetwork {
     let i = 0;
     for (const block of blocks) {
       for (const c of block.convs) {
-        x = styleActivation(applyModulatedConv(c, x, perLayer[i++], ctx), leak) as tf.Tensor4D;
+        x = styleActivation(applyModulatedConv(c, x, perLayer[i++], ctx), leak, ctx) as tf.Tensor4D;
       }
       trace?.(block.name, x); //                       [b, 7, 7, 4 ngf] / [b, 14, 14, 2 ngf] / [b, 28, 28, ngf]
       const gray = applyModulatedConv(block.gray, x, perLayer[i++], ctx); // [b, res, res, 1]
@@ -209,17 +211,18 @@ export function styleDiscriminator(config: ModelConfig, rng: Rng): Network {
   const out = equalizedDense(store, "epilogue.out", rng, { inF: c7, outF: 1 });
   return {
     store,
-    apply(images: tf.Tensor, _ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
-      let x = styleActivation(applyConv(fromGray, images as tf.Tensor4D, 1), leak) as tf.Tensor4D;
+    apply(images: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
+      const act = <T extends tf.Tensor>(y: T) => styleActivation(y, leak, ctx) as T;
+      let x = act(applyConv(fromGray, images as tf.Tensor4D, 1));
       trace?.("fromgray", x); //                                         [b, 28, 28, ndf]
       for (const block of blocks) {
-        x = styleActivation(applyConv(block.conv0, x, 1), leak) as tf.Tensor4D;
-        x = styleActivation(applyConv(block.down, x, 2), leak) as tf.Tensor4D;
+        x = act(applyConv(block.conv0, x, 1));
+        x = act(applyConv(block.down, x, 2));
         trace?.(block.name, x); //                           [b, 14, 14, 2 ndf] / [b, 7, 7, 4 ndf]
       }
       x = minibatchStddev(x, style.mbstdGroup); //                       [b, 7, 7, 4 ndf + 1]
-      x = styleActivation(applyConv(epilogueConv, x, 1), leak) as tf.Tensor4D; // [b, 7, 7, 4 ndf]
-      const h = styleActivation(applyDense(fc, tf.reshape(x, [x.shape[0], -1])), leak); // [b, 4 ndf]
+      x = act(applyConv(epilogueConv, x, 1)); //                          [b, 7, 7, 4 ndf]
+      const h = act(applyDense(fc, tf.reshape(x, [x.shape[0], -1]))); //  [b, 4 ndf]
       const logit = applyDense(out, h); //                               [b, 1]
       trace?.("epilogue", logit);
       return logit;

@@ -101,3 +101,20 @@ Deno.test("wasm: fused LeakyReLU+mask matches tfjs's LeakyRelu and Multiply exac
   before.numBytes -= got.size * 4;
   assert.deepEqual(memorySnapshot(), before);
 });
+
+Deno.test(`fused LeakyReLU times a gain on ${kernelEngine()} equals tfjs's LeakyRelu then Multiply, values and gradients`, () => {
+  for (const shape of [SHAPE, [SHAPE[0], 7]]) {
+    const run = (fused: boolean) =>
+      tf.tidy(() => {
+        const x = tf.randomNormal(shape, 0, 2, "float32", 5);
+        const w = tf.randomNormal(shape, 0, 1, "float32", 6);
+        const f = (v: tf.Tensor) =>
+          fused ? fusedLeakyReluMask(v, 0.2, Math.SQRT2) : tf.mul(tf.leakyRelu(v, 0.2), Math.SQRT2);
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(f(v), w)) as tf.Scalar)(x);
+        return tf.concat([tf.reshape(f(x), [-1]), tf.reshape(g, [-1])]);
+      });
+    const expected = run(false), got = run(true);
+    assert.deepEqual(got.dataSync(), expected.dataSync(), `[${shape}]`);
+    tf.dispose([got, expected]);
+  }
+});

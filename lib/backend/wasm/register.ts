@@ -13,6 +13,7 @@ import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { fusedMatMulConfig } from "./fused_mat_mul.ts";
+import { identityConfig } from "./identity.ts";
 import { captureStockKernel } from "./wasm_util.ts";
 
 /** All kernels of the pack, in registration order. */
@@ -21,12 +22,13 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   fusedMatMulConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  identityConfig,
 ];
 
 /**
  * Overrides (unregister + register) the wasm kernels BatchMatMul,
- * _FusedMatMul, Conv2DBackpropFilter and Conv2DBackpropInput with the pack's
- * implementations. Call it after `tf.setBackend('wasm')` / `tf.ready()` (the
+ * _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput and Identity (zero-copy) with the
+ * pack's implementations. Call it after `tf.setBackend('wasm')` / `tf.ready()` (the
  * stock kernels' setup must already have run, since the pack calls them).
  * Idempotent: calling it again re-registers the same kernels; the stock
  * kernels captured on the first call are kept.
