@@ -14,6 +14,7 @@ import { conv2DBackpropFilterConfig } from "./conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { fusedMatMulConfig } from "./fused_mat_mul.ts";
 import { identityConfig } from "./identity.ts";
+import { meanConfig, sumConfig } from "./reduce.ts";
 import { captureStockKernel } from "./wasm_util.ts";
 
 /** All kernels of the pack, in registration order. */
@@ -23,12 +24,14 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   identityConfig,
+  sumConfig,
+  meanConfig,
 ];
 
 /**
  * Overrides (unregister + register) the wasm kernels BatchMatMul,
- * _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput and Identity (zero-copy) with the
- * pack's implementations. Call it after `tf.setBackend('wasm')` / `tf.ready()` (the
+ * _FusedMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, Identity (zero-copy), Sum and Mean
+ * (no transpose) with the pack's implementations. Call it after `tf.setBackend('wasm')` / `tf.ready()` (the
  * stock kernels' setup must already have run, since the pack calls them).
  * Idempotent: calling it again re-registers the same kernels; the stock
  * kernels captured on the first call are kept.
