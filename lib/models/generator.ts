@@ -57,6 +57,12 @@ export interface SampleOptions {
   batchSize?: number;
 }
 
+/**
+ * Rows {@link Generator.fromLatents} draws per forward pass in evaluation mode (its result does
+ * not depend on it).
+ */
+export const FROM_LATENTS_CHUNK = 256;
+
 /** Options of {@link Generator.generate}. */
 export interface GenerateOptions {
   /**
@@ -243,6 +249,39 @@ export class Generator {
     if (z instanceof Float32Array && z.length % zDim !== 0) {
       throw new Error(`fromLatents: ${z.length} values are not rows of ${zDim}`);
     }
+    const n = z instanceof Float32Array ? z.length / zDim : z.shape[0];
+    // in evaluation mode an image depends on its own row only: draw FROM_LATENTS_CHUNK at a
+    // time, so thousands of rows fit the wasm heap (1,500 StyleGAN images at once do not)
+    if (n <= FROM_LATENTS_CHUNK || (options.mode ?? "eval") !== "eval") {
+      return await this.#fromLatents(z, options);
+    }
+    const classes = this.conditional
+      ? (options.classes ?? balancedClasses(n, this.config.classes))
+      : undefined;
+    const out = new Float32Array(n * 784);
+    for (let start = 0; start < n; start += FROM_LATENTS_CHUNK) {
+      const end = Math.min(n, start + FROM_LATENTS_CHUNK);
+      const part = z instanceof Float32Array
+        ? z.subarray(start * zDim, end * zDim)
+        : tf.slice(z, [start, 0], [end - start, zDim]);
+      try {
+        const images = await this.#fromLatents(part, {
+          ...options,
+          classes: classes && Array.from({ length: end - start }, (_, i) => classes[start + i]),
+        });
+        out.set(images, start * 784);
+      } finally {
+        if (!(part instanceof Float32Array)) part.dispose();
+      }
+    }
+    return out;
+  }
+
+  async #fromLatents(
+    z: Float32Array | tf.Tensor2D,
+    options: GenerateOptions,
+  ): Promise<Float32Array> {
+    const zDim = this.config.zDim;
     // drawn in float32 whatever precision trains (the shipped models' scores were measured so)
     return await readTidyAsync(() =>
       withPrecision("fp32", () => {

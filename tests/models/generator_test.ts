@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import {
+  balancedClasses,
   createGan,
   defaultModelConfig,
   disposeGan,
+  FROM_LATENTS_CHUNK,
   GanTrainer,
   Generator,
   initBackend,
@@ -103,6 +105,24 @@ Deno.test("fromLatents draws the rows of z in [0, 1], as sample does for the sam
     () => g.fromLatents(new Float32Array(150)),
     /150 values are not rows of 100/,
   );
+  z.dispose();
+  g.dispose();
+});
+
+Deno.test("fromLatents draws many rows a chunk at a time, the same images as one pass", async () => {
+  const g = Generator.create(smallConfig("cdcgan").model, 0);
+  const n = FROM_LATENTS_CHUNK + 44, zDim = g.config.zDim;
+  const z = tf.randomNormal([n, zDim], 0, 1, "float32", 2) as tf.Tensor2D;
+  const before = tf.memory().numTensors;
+  const chunked = await g.fromLatents(z);
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+  // one pass over all rows, with the balanced classes of all n (not of each chunk)
+  const classes = balancedClasses(n, g.config.classes);
+  const once = tf.tidy(() => tf.div(tf.add(g.generate(z, { classes }), 1), 2).dataSync());
+  assert.equal(chunked.length, n * 784);
+  let worst = 0;
+  for (let i = 0; i < once.length; i++) worst = Math.max(worst, Math.abs(once[i] - chunked[i]));
+  assert.ok(worst < 1e-5, `largest difference ${worst}`);
   z.dispose();
   g.dispose();
 });
