@@ -1,5 +1,5 @@
 /**
- * `deno task report`: executes the four notebooks in order with a profile (`--profile`, else
+ * `deno task report`: executes the five notebooks in order with a profile (`--profile`, else
  * `GAN_PROFILE`, else pretrained) through Jupyter's nbconvert and the Deno kernel, and writes
  * `report/NN-name.html` (and the executed `.ipynb`) plus `report/index.html`, the front page:
  * profile, date, backend and threads, each notebook's run time, and the headline numbers the
@@ -77,7 +77,7 @@ const COMMAND: Command<typeof FLAGS> = {
 };
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const NOTEBOOKS = ["01-data", "02-mlp-gan", "03-dcgan", "04-latent"];
+const NOTEBOOKS = ["01-data", "02-mlp-gan", "03-dcgan", "04-latent", "05-beyond"];
 const PYTHON = "/usr/bin/python3";
 
 async function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = ROOT) {

@@ -156,6 +156,7 @@ function beyondHtml(summary: ReportSummary, pages: readonly ReportPage[]): strin
         direction: `${d.from} -> ${d.to}`,
         "test images": d.images,
         success: pct(d.success),
+        "judge on real target images": d.realSuccess === undefined ? "-" : pct(d.realSuccess),
         "style kept": d.styleKept.toFixed(3),
         "outline kept": d.outlineKept.toFixed(3),
         "nearest training image: success / style / outline": `${pct(d.nearestSuccess)} / ${

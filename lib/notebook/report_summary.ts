@@ -84,6 +84,8 @@ export interface TranslationDirectionRecord {
   /** Share the judge reads as the target class, and the baseline's. */
   success: number;
   nearestSuccess: number;
+  /** Share of the real test images of the target class the judge reads as it (the ceiling). */
+  realSuccess?: number;
   /** Style and outline kept (`eval/translation.ts`), and the baseline's. */
   styleKept: number;
   nearestStyleKept: number;

@@ -7,7 +7,7 @@
  */
 import { classSplit } from "../data/class_split.ts";
 import { CLASS_NAMES, type FashionMnist } from "../data/fashion_mnist.ts";
-import type { Judge } from "../eval/classifier.ts";
+import { argMax, type Judge } from "../eval/classifier.ts";
 import type { TranslationScores } from "../eval/translation.ts";
 import type { DirectionScores } from "../explore/pair_scores.ts";
 import type { Direction, Translator } from "../models/translator.ts";
@@ -25,6 +25,20 @@ function classesOf(translator: Translator, direction: Direction): [number, numbe
 /** The test images of class `c`, as float32 in [0, 1]. */
 function testImages(data: FashionMnist, c: number): Float32Array {
   return Float32Array.from(classSplit(data.test, c).images, (v) => v / 255);
+}
+
+/** How many of the test images of class `c` the judge reads as `c`, and their share. */
+export async function judgeReadsAsClass(
+  judge: Judge,
+  data: FashionMnist,
+  c: number,
+): Promise<{ n: number; success: number }> {
+  const images = testImages(data, c);
+  const { probs } = await judge.outputs(images);
+  const n = images.length / 784;
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (argMax(probs, i * 10, 10) === c) hits++;
+  return { n, success: hits / n };
 }
 
 /** Rows of images (each `count` wide) stacked into one tile array. */
@@ -94,11 +108,24 @@ export async function translationFailuresFigure(
 /** One row of {@link translationRows}. */
 export type TranslationRow = Record<string, string | number>;
 
-/** A pair's scores (`model.json`'s, per direction) as table rows: method, direction, measures. */
+/** Options of {@link translationRows}. */
+export interface TranslationRowsOptions {
+  /**
+   * Per direction, the share of the real test images of its target class that the judge reads
+   * as that class: the ceiling a translation's success is read against (a row of its own).
+   */
+  realSuccess?: Partial<Record<Direction, { n: number; success: number }>>;
+}
+
+/**
+ * A pair's scores (`model.json`'s, per direction) as table rows: method, direction, measures;
+ * with `realSuccess`, a last row per direction for the judge on real images of the target class.
+ */
 export function translationRows(
   scores: Partial<Record<Direction, DirectionScores>>,
   from: number,
   to: number,
+  options: TranslationRowsOptions = {},
 ): TranslationRow[] {
   const rows: TranslationRow[] = [];
   const row = (direction: string, method: string, s: TranslationScores) =>
@@ -123,6 +150,19 @@ export function translationRows(
       row(name, "CycleGAN (the latent edit's sources)", edit.cyclegan);
       row(name, `latent edit (s = ${edit.strength})`, edit.edit);
     }
+    const real = options.realSuccess?.[d];
+    if (real) {
+      rows.push({
+        direction: name,
+        method: `real test ${CLASS_NAMES[b]} images (the judge's ceiling)`,
+        images: real.n,
+        success: `${(100 * real.success).toFixed(1)}%`,
+        FID: "-",
+        "style kept": "-",
+        "outline kept": "-",
+        "cycle error": "-",
+      });
+    }
   }
   return rows;
 }
@@ -137,8 +177,14 @@ export async function showTranslationScores(
   pair: { translator: Translator; scores: Record<Direction, DirectionScores> },
 ): Promise<void> {
   const { from, to, step } = pair.translator.meta;
-  await showTable(translationRows(pair.scores, from, to), {
-    caption: "Translations of the test images, beside the baselines",
+  const { judge } = await nb.quality();
+  const realSuccess: TranslationRowsOptions["realSuccess"] = {};
+  for (const d of ["AB", "BA"] as const) {
+    realSuccess[d] = await judgeReadsAsClass(judge, nb.data, classesOf(pair.translator, d)[1]);
+  }
+  await showTable(translationRows(pair.scores, from, to, { realSuccess }), {
+    caption: "Translations of the test images, beside the baselines and the judge's reading " +
+      "of real images of the target class",
   });
   const directions = (["AB", "BA"] as const).map((d) => {
     const [a, b] = classesOf(pair.translator, d);
@@ -149,6 +195,7 @@ export async function showTranslationScores(
       images: own.n,
       success: own.success,
       nearestSuccess: near.success,
+      realSuccess: realSuccess[d]!.success,
       styleKept: own.styleKept,
       nearestStyleKept: near.styleKept,
       outlineKept: own.silhouetteKept,

@@ -1,6 +1,6 @@
 /**
  * One `deno task report --profile smoke` for the whole test run: the report tests of several
- * files look at the same pages, and executing the four notebooks takes about two minutes.
+ * files look at the same pages, and executing the five notebooks takes a few minutes.
  *
  * @module
  */
@@ -16,7 +16,13 @@ export const haveNbconvert: boolean = fs.existsSync("/usr/bin/python3") &&
       .outputSync().code === 0;
 
 /** The notebooks of the report, in order. */
-export const REPORT_NOTEBOOKS = ["01-data", "02-mlp-gan", "03-dcgan", "04-latent"] as const;
+export const REPORT_NOTEBOOKS = [
+  "01-data",
+  "02-mlp-gan",
+  "03-dcgan",
+  "04-latent",
+  "05-beyond",
+] as const;
 
 /** A finished smoke report. */
 export interface SmokeReport {

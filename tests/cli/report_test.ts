@@ -46,7 +46,7 @@ Deno.test("a failing cell is named with its notebook, number, first line and err
 });
 
 Deno.test({
-  name: "the report task runs all four notebooks (smoke profile) into HTML with their figures",
+  name: "the report task runs all five notebooks (smoke profile) into HTML with their figures",
   ignore: !haveNbconvert,
   async fn() {
     const { dir: out, log, code } = await smokeReport();

@@ -6,6 +6,7 @@ import {
   defaultTranslatorConfig,
   initBackend,
   Judge,
+  judgeReadsAsClass,
   translationFailuresFigure,
   translationFigure,
   translationRows,
@@ -72,4 +73,37 @@ Deno.test("a pair's scores become rows per direction and method", () => {
   ]);
   assert.equal(rows[0]["cycle error"], 0.05);
   assert.equal(rows[1]["cycle error"], "-");
+});
+
+Deno.test("the judge's reading of real target images becomes a last row per direction", () => {
+  const s: TranslationScores = {
+    n: 10,
+    success: 0.7,
+    fid: 1,
+    styleKept: 0.5,
+    silhouetteKept: 0.6,
+    cycleError: null,
+  };
+  const rows = translationRows(
+    { AB: { cyclegan: s, nearestTrainingImage: s } },
+    0,
+    6,
+    { realSuccess: { AB: { n: 1000, success: 0.762 } } },
+  );
+  assert.deepEqual(rows.at(-1), {
+    direction: "T-shirt/top -> Shirt",
+    method: "real test Shirt images (the judge's ceiling)",
+    images: 1000,
+    success: "76.2%",
+    FID: "-",
+    "style kept": "-",
+    "outline kept": "-",
+    "cycle error": "-",
+  });
+});
+
+Deno.test("the judge's reading of a class counts the test images of that class only", async () => {
+  const { n, success } = await judgeReadsAsClass(judge, data, 3);
+  assert.equal(n, 4); // labels are i % 10 over 40 test images
+  assert.ok(success >= 0 && success <= 1 && Number.isInteger(success * n), `${success}`);
 });
