@@ -79,8 +79,9 @@ Deno.test({
       total += figures.length;
     }
     // 01: the pixel histogram; 02: a loss plot and an FID curve; 03: the DCGAN's and the improved
-    // GAN's loss plots, their FID curves in one figure, and the shipped hinge + SN run's loss plot
-    assert.equal(total, 7);
+    // GAN's loss plots, their FID curves in one figure, and the shipped hinge + SN run's loss plot;
+    // 05: StyleGAN's loss plot
+    assert.equal(total, 8);
   },
 });
 
@@ -151,7 +152,7 @@ Deno.test({
     assert.match(index, /Profile <b>smoke<\/b>/);
     assert.match(index, /Backend: <code>(wasm|cpu|tensorflow|native)/);
     assert.match(index, /threads: \d/);
-    assert.equal(index.match(/class="num">\d+ s</g)?.length, 4);
+    assert.equal(index.match(/class="num">\d+ s</g)?.length, REPORT_NOTEBOOKS.length);
     for (const model of ["MLP GAN (A.1)", "DCGAN (A.2)", "improved (A.3)"]) {
       assert.match(
         index,
