@@ -7,7 +7,7 @@
  */
 import { classSplit } from "../data/class_split.ts";
 import { CLASS_NAMES, type FashionMnist } from "../data/fashion_mnist.ts";
-import { argMax, type Judge } from "../eval/classifier.ts";
+import { type Judge, judgeAccuracy } from "../eval/classifier.ts";
 import type { TranslationScores } from "../eval/translation.ts";
 import type { DirectionScores } from "../explore/pair_scores.ts";
 import type { Direction, Translator } from "../models/translator.ts";
@@ -33,12 +33,8 @@ export async function judgeReadsAsClass(
   data: FashionMnist,
   c: number,
 ): Promise<{ n: number; success: number }> {
-  const images = testImages(data, c);
-  const { probs } = await judge.outputs(images);
-  const n = images.length / 784;
-  let hits = 0;
-  for (let i = 0; i < n; i++) if (argMax(probs, i * 10, 10) === c) hits++;
-  return { n, success: hits / n };
+  const split = classSplit(data.test, c);
+  return { n: split.count, success: await judgeAccuracy(judge, split) };
 }
 
 /** Rows of images (each `count` wide) stacked into one tile array. */
