@@ -188,3 +188,25 @@ Deno.test("upsampling repeats feature pixels and filters images to keep a flat i
   }
   tf.dispose([x, flat, up]);
 });
+
+Deno.test("nearest upsampling's gradient sums each 2x2 block of the output's gradient", () => {
+  // (tfjs's own ResizeNearestNeighborGrad on the cpu backend, where this runs, gets it wrong
+  // for a batch of more than one; the wasm backend's agrees with this sum)
+  const [b, h, w, c] = [2, 3, 5, 4];
+  const x = tf.randomNormal([b, h, w, c], 0, 1, "float32", 1) as tf.Tensor4D;
+  const dy = tf.randomNormal([b, 2 * h, 2 * w, c], 0, 1, "float32", 2);
+  const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(upsampleNearest(t as tf.Tensor4D), dy)))(x);
+  const d = dy.dataSync(), blockSums = new Array<number>(b * h * w * c).fill(0);
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < 2 * h; i++) {
+      for (let j = 0; j < 2 * w; j++) {
+        for (let k = 0; k < c; k++) {
+          blockSums[((n * h + (i >> 1)) * w + (j >> 1)) * c + k] +=
+            d[((n * 2 * h + i) * 2 * w + j) * c + k];
+        }
+      }
+    }
+  }
+  close(Array.from(grad.dataSync()), blockSums, 1e-5, "gradient");
+  tf.dispose([x, dy, grad]);
+});
