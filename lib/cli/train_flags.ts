@@ -6,7 +6,7 @@
  * @module
  */
 import { MODEL_KINDS, MODELS } from "../models/registry.ts";
-import type { ModelConfig, ModelKind } from "../models/model_config.ts";
+import type { ModelConfig, ModelKind, StyleConfig } from "../models/model_config.ts";
 import { classIndex } from "../data/class_split.ts";
 import { type CycleConfig, defaultCycleConfig } from "../train/cycle_trainer.ts";
 import { LOSS_KINDS } from "../train/losses.ts";
@@ -24,8 +24,14 @@ import {
   UsageError,
 } from "./args.ts";
 
-/** A field of the training config a flag sets: a top-level key, or `model.<key>`. */
-type ConfigField = Exclude<keyof TrainConfig, "model"> | `model.${keyof ModelConfig}`;
+/**
+ * A field of the training config a flag sets: a top-level key, `model.<key>`, or
+ * `model.style.<key>` (the style-based generator's own settings).
+ */
+type ConfigField =
+  | Exclude<keyof TrainConfig, "model">
+  | `model.${keyof ModelConfig}`
+  | `model.style.${keyof StyleConfig}`;
 
 /** A train flag that sets a field of the config. */
 interface ConfigFlag extends Flag {
@@ -35,10 +41,18 @@ interface ConfigFlag extends Flag {
 
 /** The object holding `field` in `config` and its key there. */
 function slot(config: TrainConfig, field: ConfigField): [Record<string, unknown>, string] {
-  const [head, key] = field.split(".");
-  return key
-    ? [config.model as unknown as Record<string, unknown>, key]
-    : [config as unknown as Record<string, unknown>, head];
+  const path = field.split(".");
+  let holder = config as unknown as Record<string, unknown>;
+  for (const part of path.slice(0, -1)) holder = holder[part] as Record<string, unknown>;
+  return [holder, path[path.length - 1]];
+}
+
+/**
+ * A flag of the style-based generator's settings (`model.style.*`): the report's models have
+ * none, so its help states the default itself.
+ */
+function styleFlag<F extends ConfigFlag & { field: `model.style.${string}` }>(flag: F): F {
+  return flag;
 }
 
 /** The report's config, whose values the usage text shows as defaults. */
@@ -187,7 +201,8 @@ export const TRAIN_FLAGS = [
     value: { type: "choice", choices: LOSS_KINDS },
     help: "bce (report A.4, labels 0.9/0.1), lsgan, wgan, wgan-gp, hinge or stylegan2\n" +
       "(logistic + lazy R1; the default of --model stylegan, whose recipe\n" +
-      "also sets --n-critic 1, --lr-g/--lr-d 0.0025, Adam betas 0/0.99, --ema 0.999)",
+      "also sets --n-critic 1, --lr-g/--lr-d 0.0025, Adam betas 0/0.99, --ema 0.999,\n" +
+      "--ema-rampup 0.05 and --r1-gamma 1)",
     field: "loss",
   }),
   configFlag({
@@ -221,6 +236,15 @@ export const TRAIN_FLAGS = [
     field: "emaDecay",
   }),
   configFlag({
+    name: "ema-rampup",
+    arg: "R",
+    value: { type: "float", min: 0, max: 1 },
+    help: "the moving average's half-life is at most R x the steps so far (StyleGAN2-ADA's\n" +
+      "ramp-up; the default of --model stylegan: 0.05; 0: the fixed decay of --ema)",
+    option: "emaRampup",
+    field: "emaRampup",
+  }),
+  configFlag({
     name: "spectral-norm",
     value: { type: "boolean" },
     help: "spectral normalisation of every D weight (default off)",
@@ -245,7 +269,8 @@ export const TRAIN_FLAGS = [
     name: "r1-gamma",
     arg: "G",
     value: { type: "float", min: 0, max: 1e6 },
-    help: "stylegan2 loss: R1 penalty weight (StyleGAN2-ADA's CIFAR-10 value)",
+    help: "stylegan2 loss: R1 penalty weight (StyleGAN2-ADA's CIFAR-10 value;\n" +
+      "the default of --model stylegan: 1)",
     field: "r1Gamma",
   }),
   configFlag({
@@ -262,6 +287,14 @@ export const TRAIN_FLAGS = [
     help: "G's width: channels of its last layers (dcgan: x1..x8; stylegan: x1/x2/x4\n" +
       "at 28/14/7; default: report table 1's 64, stylegan 32)",
     field: "model.ngf",
+  }),
+  styleFlag({
+    name: "mbstd-group",
+    arg: "N",
+    value: { type: "int", min: 1, max: 1024 },
+    help: "stylegan: examples per minibatch-stddev group in D (StyleGAN2: 4;\n" +
+      "StyleGAN2-ADA's CIFAR-10 config and the default: 32)",
+    field: "model.style.mbstdGroup",
   }),
   configFlag({
     name: "ndf",
@@ -377,6 +410,9 @@ export function configFromFlags(flags: TrainFlags): TrainConfig {
     const value = (flags as Record<string, unknown>)[flag.name];
     if (value === undefined || !("field" in flag)) continue;
     const [holder, key] = slot(config, flag.field);
+    if (holder === undefined) {
+      throw new UsageError(`--${flag.name} applies to --model stylegan only`);
+    }
     holder[key] = value;
   }
   return config;

@@ -62,6 +62,9 @@ export interface StyleConfig {
   mappingLrMul: number;
   /** Decay of the running average of w (the truncation centre). StyleGAN2: 0.995. */
   wAvgDecay: number;
-  /** Group size of D's minibatch standard deviation. StyleGAN2: 4. */
+  /**
+   * Group size of D's minibatch standard deviation. StyleGAN2: 4; StyleGAN2-ADA's CIFAR-10
+   * config and this project: 32 (docs/stylegan.md).
+   */
   mbstdGroup: number;
 }

@@ -76,7 +76,7 @@ export const DEFAULT_STYLE_CONFIG: Readonly<StyleConfig> = {
   mappingLayers: 2,
   mappingLrMul: 0.01,
   wAvgDecay: 0.995,
-  mbstdGroup: 4,
+  mbstdGroup: 32,
 };
 
 function styleOf(config: ModelConfig): StyleConfig {

@@ -24,7 +24,7 @@ import { OptionError } from "../option_error.ts";
 import { deriveSeed, Rng, type RngState } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { type GanLoss, ganLoss } from "./losses.ts";
-import type { TrainConfig } from "./train_config.ts";
+import { emaDecayAt, type TrainConfig } from "./train_config.ts";
 
 /** What one training step did, as stored in `history.jsonl`. */
 export interface StepRecord {
@@ -234,7 +234,7 @@ export class GanTrainer {
   #updateEma(): void {
     const ema = this.generator.ema;
     if (!ema) return;
-    const d = this.config.emaDecay;
+    const d = emaDecayAt(this.config, this.step);
     const G = this.generator.network.store;
     for (const [name, v] of ema.store.params) {
       const w = G.params.get(name)!;

@@ -50,7 +50,8 @@ export interface TrainConfig {
   gpWeight: number;
   /**
    * `stylegan2` loss: weight γ of the R1 penalty on real images. StyleGAN2-ADA's CIFAR-10
-   * configuration (the smallest images it trains): 0.01.
+   * configuration (the smallest images it trains): 0.01; the `stylegan` recipe here: 1, which
+   * trained a far better G in the same steps (docs/stylegan.md).
    */
   r1Gamma: number;
   /** `stylegan2` loss: R1 every this many D steps (lazy regularisation). StyleGAN2: 16. */
@@ -60,6 +61,13 @@ export interface TrainConfig {
    * when > 0 (`--ema`; 0: off, as in the report). Typical: 0.999 (Yazıcı et al. 2019).
    */
   emaDecay: number;
+  /**
+   * Ramp-up of the moving average (StyleGAN2-ADA's `ema_rampup`): its half-life is at most this
+   * fraction of the steps trained so far, so the weights of the first steps are forgotten as
+   * fast as G leaves them behind; `emaDecay` caps it (see {@link emaDecayAt}). StyleGAN2-ADA's
+   * CIFAR-10 config: 0.05. 0: the fixed decay (the default; runs saved before it existed).
+   */
+  emaRampup: number;
   /**
    * Reuse the D step's fake batch for the G step (pytorch/examples does) instead of drawing
    * fresh noise (report A.4 does). A deviation from the report, so false by default.
@@ -96,9 +104,9 @@ export interface TrainConfig {
 /**
  * StyleGAN2's training recipe (Karras et al. 2020; StyleGAN2-ADA's CIFAR-10 configuration) where
  * it differs from the report's loop: its loss, a G step after every D step, Adam at 0.0025 with
- * betas (0, 0.99), and a moving average of G (StyleGAN2-ADA ramps its EMA's horizon up; a
- * fixed decay of 0.999, a half-life of 693 steps, stands in for it). Lazy regularisation's
- * small correction of Adam's rate and betas (16 / 17) is not applied.
+ * betas (0, 0.99), and a moving average of G whose half-life ramps up with training as
+ * StyleGAN2-ADA's (5% of the steps so far, at most 693 steps: decay 0.999). Lazy
+ * regularisation's small correction of Adam's rate and betas (16 / 17) is not applied.
  */
 export const STYLEGAN2_RECIPE: Readonly<Partial<TrainConfig>> = {
   loss: "stylegan2",
@@ -108,6 +116,8 @@ export const STYLEGAN2_RECIPE: Readonly<Partial<TrainConfig>> = {
   beta1: 0,
   beta2: 0.99,
   emaDecay: 0.999,
+  emaRampup: 0.05,
+  r1Gamma: 1,
 };
 
 /** The report's training setup for a model kind (the StyleGAN2 recipe for `stylegan`). */
@@ -136,6 +146,7 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
     r1Gamma: 0.01,
     r1Every: 16,
     emaDecay: 0,
+    emaRampup: 0,
     reuseFakeForG: false,
     fixedNoiseCount: spec.conditional ? 100 : 64, // conditional: a 10x10 grid, one row per class
     checkpointEvery: 500,
@@ -155,7 +166,28 @@ export function defaultTrainConfig(kind: ModelKind): TrainConfig {
  */
 export function withTrainDefaults(config: TrainConfig): TrainConfig {
   const defaults = defaultTrainConfig(config.model.kind);
-  return { ...defaults, ...config, model: { ...defaults.model, ...config.model } };
+  // a run saved before the EMA ramp existed trained without it, whatever its recipe says now
+  const emaRampup = (config as Partial<TrainConfig>).emaRampup ?? 0;
+  return { ...defaults, ...config, emaRampup, model: { ...defaults.model, ...config.model } };
+}
+
+/**
+ * The moving average's decay at the update after `step` steps: `config.emaDecay`, or with a
+ * ramp-up (StyleGAN2-ADA) the decay whose half-life is `emaRampup * step` steps when that is
+ * shorter than `emaDecay`'s.
+ *
+ * @example
+ * ```ts
+ * const c = { ...defaultTrainConfig("stylegan") }; // decay 0.999, ramp-up 0.05
+ * emaDecayAt(c, 1000); // 0.5 ** (1 / 50) = 0.9862: a half-life of 50 steps
+ * emaDecayAt(c, 20000); // 0.999: 693 steps, the cap
+ * ```
+ */
+export function emaDecayAt(config: TrainConfig, step: number): number {
+  const d = config.emaDecay;
+  if (!(config.emaRampup > 0) || d <= 0) return d;
+  const halfLife = config.emaRampup * Math.max(step, 1);
+  return Math.min(d, Math.pow(0.5, 1 / halfLife));
 }
 
 /**
@@ -169,6 +201,9 @@ export function configLabel(config: TrainConfig): string {
   if (config.model.spectralNorm) parts.push("spectral norm");
   if (config.emaDecay > 0 && config.emaDecay !== recipe.emaDecay) {
     parts.push(`EMA ${config.emaDecay}`);
+  }
+  if (config.emaDecay > 0 && (config.emaRampup ?? 0) !== recipe.emaRampup) {
+    parts.push(config.emaRampup > 0 ? `EMA ramp-up ${config.emaRampup}` : "no EMA ramp-up");
   }
   return parts.join(", ");
 }

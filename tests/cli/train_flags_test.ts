@@ -29,6 +29,34 @@ Deno.test("the variant flags set the loss, n_critic, learning rates, EMA, clip a
   );
 });
 
+Deno.test("--model stylegan takes StyleGAN2's recipe with R1 gamma 1, the EMA ramp-up and mbstd groups of 32", () => {
+  const c = config("--model", "stylegan");
+  assert.deepEqual(
+    [c.loss, c.gEvery, c.lrG, c.r1Gamma, c.emaDecay, c.emaRampup, c.model.style?.mbstdGroup],
+    ["stylegan2", 1, 0.0025, 1, 0.999, 0.05, 32],
+  );
+  const d = config(
+    "--model",
+    "stylegan",
+    "--mbstd-group",
+    "4",
+    "--ema-rampup",
+    "0",
+    "--r1-gamma",
+    "1",
+  );
+  assert.deepEqual([d.model.style?.mbstdGroup, d.emaRampup, d.r1Gamma], [4, 0, 1]);
+  assert.equal(c.model.style?.mbstdGroup, 32, "the default config is not changed by a flag");
+});
+
+Deno.test("a StyleGAN-only flag on another model is a usage error naming it", () => {
+  assert.throws(
+    () => config("--model", "dcgan", "--mbstd-group", "8"),
+    (e: unknown) =>
+      e instanceof UsageError && /--mbstd-group applies to --model stylegan only/.test(e.message),
+  );
+});
+
 Deno.test("bad variant flags are usage errors naming the flag and what it expects", () => {
   const bad: [string[], RegExp][] = [
     [

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   defaultTrainConfig,
+  emaDecayAt,
   GanTrainer,
   initBackend,
   loadCheckpoint,
@@ -119,6 +120,44 @@ Deno.test("a config saved before the variants existed loads with the report's BC
   assert.equal(config.loss, "bce");
   assert.equal(config.emaDecay, 0);
   assert.equal(config.gpWeight, 10);
+});
+
+Deno.test("a StyleGAN config saved before the EMA ramp-up existed loads without it", () => {
+  const old = defaultTrainConfig("stylegan") as Partial<TrainConfig>;
+  assert.equal(old.emaRampup, 0.05); // the recipe's now
+  delete old.emaRampup;
+  assert.equal(withTrainDefaults(old as TrainConfig).emaRampup, 0);
+});
+
+Deno.test("the EMA's half-life ramps up with the steps trained and stops at the decay's", () => {
+  const c = defaultTrainConfig("stylegan");
+  assert.equal(emaDecayAt(c, 1000), Math.pow(0.5, 1 / 50)); // half-life 5% of 1,000 steps
+  assert.equal(emaDecayAt(c, 20000), 0.999); // 5% of 20,000 is past 0.999's 693
+  assert.ok(emaDecayAt(c, 0) < 1e-5); // the first update copies G
+  assert.equal(emaDecayAt({ ...c, emaRampup: 0 }, 1000), 0.999);
+  assert.equal(emaDecayAt({ ...c, emaDecay: 0 }, 1000), 0);
+});
+
+Deno.test("with a ramp-up the EMA copy follows G closely early on", async () => {
+  const fixed = new GanTrainer(smallConfig("mlp", { emaDecay: 0.999 }));
+  const ramped = new GanTrainer(smallConfig("mlp", { emaDecay: 0.999, emaRampup: 0.05 }));
+  const distance = (t: GanTrainer) => {
+    const name = "fc1.weight";
+    const [a, b] = [t.generator.ema!, t.generator.network].map((n) =>
+      values(n.store.params.get(name)!)
+    );
+    return a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0);
+  };
+  for (const t of [fixed, ramped]) {
+    for (let i = 0; i < 3; i++) {
+      const x = realBatch();
+      await t.trainStep(x, 1, 0);
+      x.dispose();
+    }
+  }
+  assert.ok(distance(ramped) < 0.01 * distance(fixed), `${distance(ramped)} vs ${distance(fixed)}`);
+  fixed.dispose();
+  ramped.dispose();
 });
 
 Deno.test("an EMA decay outside [0, 1) and an unknown loss are refused", () => {
