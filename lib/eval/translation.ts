@@ -14,6 +14,13 @@
  *     above 0.2), where the garment is. Garments of two classes differ in shape, so this is
  *     never 1; it says how much of the outline and placement survives;
  *   - and, where the translator has an inverse, the *cycle error* mean |F(T(x)) - x|.
+ * - **content kept while reaching the target class** (style and outline, "converted"): the two
+ *   content measures above with every translation the judge does not read as class B scored as
+ *   a random real B image scores (image i against real B image i mod m: the floor). Content kept
+ *   by a translation that is not a B says nothing about translation, and a baseline that keeps
+ *   the source by failing to change its class (the nearest training image reaches B 45-84% of
+ *   the time on the shipped pairs) should not win by it. A translator that always succeeds
+ *   scores its plain content measures; one that never does scores the floor.
  *
  * Images are `[n, 28, 28]` in [0, 1], flat, as everywhere in the project.
  *
@@ -50,6 +57,14 @@ export interface TranslationScores {
   styleKept: number;
   /** Mean IoU of the silhouettes (pixels > 0.2) of x and T(x). */
   silhouetteKept: number;
+  /**
+   * Style kept while reaching the target class: `styleKept` per image where the judge reads
+   * T(x) as the target, a random real target image's where it does not (module documentation).
+   * Absent from scores recorded before it existed.
+   */
+  convertedStyleKept: number;
+  /** Outline kept while reaching the target class, likewise from `silhouetteKept`. */
+  convertedSilhouetteKept: number;
   /** Mean |F(T(x)) - x|, when `reconstructed` was given; else null. */
   cycleError: number | null;
 }
@@ -74,14 +89,26 @@ export async function translationScores(
     await judge.outputs(translated),
     await judge.outputs(targetReal),
   ];
-  let hits = 0;
-  for (let i = 0; i < n; i++) if (argMax(out.probs, i * 10, 10) === to) hits++;
+  const m = targetReal.length / 784;
+  if (m === 0 || !Number.isInteger(m)) {
+    throw new Error(
+      `translationScores: targetReal holds ${targetReal.length} values, not 28x28 images`,
+    );
+  }
   const d = out.featureDim;
   const muA = meanRow(src.features, d), muB = meanRow(real.features, d);
-  let style = 0, iou = 0;
+  let hits = 0, style = 0, iou = 0, convertedStyle = 0, convertedIou = 0;
   for (let i = 0; i < n; i++) {
-    style += cosine(src.features, out.features, i * d, d, muA, muB);
-    iou += silhouetteIou(sources, translated, i);
+    const hit = argMax(out.probs, i * 10, 10) === to;
+    const s = cosine(src.features, out.features, i * d, i * d, { d, muA, muB });
+    const u = silhouetteIou(sources, i, translated, i);
+    hits += hit ? 1 : 0;
+    style += s;
+    iou += u;
+    // a failed translation is worth what a random real target image is: real image i mod m
+    const j = i % m;
+    convertedStyle += hit ? s : cosine(src.features, real.features, i * d, j * d, { d, muA, muB });
+    convertedIou += hit ? u : silhouetteIou(sources, i, targetReal, j);
   }
   let cycleError: number | null = null;
   if (reconstructed) {
@@ -95,6 +122,8 @@ export async function translationScores(
     fid: frechetDistance(fitGaussian(out.features, d), fitGaussian(real.features, d)),
     styleKept: style / n,
     silhouetteKept: iou / n,
+    convertedStyleKept: convertedStyle / n,
+    convertedSilhouetteKept: convertedIou / n,
     cycleError,
   };
 }
@@ -105,18 +134,18 @@ function meanRow(rows: Float32Array, d: number): Float64Array {
   return mu;
 }
 
-/** cos(a_i - muA, b_i - muB) for row i (at `offset`) of two feature sets. */
+/** cos(a_i - muA, b_j - muB) for the rows at `offsetA` and `offsetB` of two feature sets. */
 function cosine(
   a: Float32Array,
   b: Float32Array,
-  offset: number,
-  d: number,
-  muA: Float64Array,
-  muB: Float64Array,
+  offsetA: number,
+  offsetB: number,
+  space: { d: number; muA: Float64Array; muB: Float64Array },
 ): number {
+  const { d, muA, muB } = space;
   let dot = 0, na = 0, nb = 0;
   for (let k = 0; k < d; k++) {
-    const x = a[offset + k] - muA[k], y = b[offset + k] - muB[k];
+    const x = a[offsetA + k] - muA[k], y = b[offsetB + k] - muB[k];
     dot += x * y;
     na += x * x;
     nb += y * y;
@@ -124,11 +153,11 @@ function cosine(
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
-/** IoU of image i's silhouettes in two sets. */
-function silhouetteIou(a: Float32Array, b: Float32Array, i: number): number {
+/** IoU of the silhouettes of image i of `a` and image j of `b`. */
+function silhouetteIou(a: Float32Array, i: number, b: Float32Array, j: number): number {
   let inter = 0, union = 0;
-  for (let p = i * 784; p < (i + 1) * 784; p++) {
-    const x = a[p] > MASK_THRESHOLD, y = b[p] > MASK_THRESHOLD;
+  for (let p = 0; p < 784; p++) {
+    const x = a[i * 784 + p] > MASK_THRESHOLD, y = b[j * 784 + p] > MASK_THRESHOLD;
     if (x && y) inter++;
     if (x || y) union++;
   }

@@ -10,7 +10,12 @@
 import { table2Display, type Table2Row } from "../eval/table2.ts";
 import type { PretrainedManifest } from "../train/pretrained.ts";
 import { escapeHtml, htmlTable } from "../viz/html_table.ts";
-import type { NotebookRecords, ReportSummary, TranslationRecord } from "./report_summary.ts";
+import type {
+  NotebookRecords,
+  ReportSummary,
+  TranslationDirectionRecord,
+  TranslationRecord,
+} from "./report_summary.ts";
 
 /** One notebook page of the report. */
 export interface ReportPage {
@@ -150,6 +155,13 @@ function beyondHtml(summary: ReportSummary, pages: readonly ReportPage[]): strin
     );
   }
   if (pairs.size) {
+    const f = (x: number | undefined) => x === undefined ? "-" : x.toFixed(3);
+    const converted = (d: TranslationDirectionRecord) =>
+      d.convertedStyleKept === undefined
+        ? "-"
+        : `${f(d.convertedStyleKept)} / ${f(d.convertedOutlineKept)} (${
+          f(d.nearestConvertedStyleKept)
+        } / ${f(d.nearestConvertedOutlineKept)})`;
     const rows = [...pairs].flatMap(([name, p]) =>
       p.directions.map((d) => ({
         pair: name,
@@ -162,11 +174,14 @@ function beyondHtml(summary: ReportSummary, pages: readonly ReportPage[]): strin
         "nearest training image: success / style / outline": `${pct(d.nearestSuccess)} / ${
           d.nearestStyleKept.toFixed(3)
         } / ${d.nearestOutlineKept.toFixed(3)}`,
+        "kept while converted: style / outline (nearest image's)": converted(d),
       }))
     );
     parts.push(
       "<p><b>CycleGAN translations</b> of the test images (the judge reads the target class: " +
-        "success; what the translation keeps of its source: style and outline kept):</p>",
+        "success; what the translation keeps of its source: style and outline kept; the same " +
+        "counting a translation the judge does not read as the target as a random real target " +
+        "image: kept while converted):</p>",
       htmlTable(rows, { inlineStyles: false }),
     );
   }

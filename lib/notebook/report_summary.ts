@@ -91,6 +91,14 @@ export interface TranslationDirectionRecord {
   nearestStyleKept: number;
   outlineKept: number;
   nearestOutlineKept: number;
+  /**
+   * Style and outline kept while reaching the target class (`eval/translation.ts`), and the
+   * baseline's; absent where the pair's scores predate them.
+   */
+  convertedStyleKept?: number;
+  nearestConvertedStyleKept?: number;
+  convertedOutlineKept?: number;
+  nearestConvertedOutlineKept?: number;
 }
 
 /** A translation pair's headline numbers (notebook 05), under the key `translation:<name>`. */

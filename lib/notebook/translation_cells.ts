@@ -101,6 +101,11 @@ export async function translationFailuresFigure(
   });
 }
 
+/** A content measure kept while converted, or "-" in scores recorded before it existed. */
+function convertedOrDash(value: number | undefined): number | string {
+  return value === undefined ? "-" : Number(value.toFixed(3));
+}
+
 /** One row of {@link translationRows}. */
 export type TranslationRow = Record<string, string | number>;
 
@@ -133,6 +138,8 @@ export function translationRows(
       FID: Number(s.fid.toFixed(2)),
       "style kept": Number(s.styleKept.toFixed(3)),
       "outline kept": Number(s.silhouetteKept.toFixed(3)),
+      "style kept, converted": convertedOrDash(s.convertedStyleKept),
+      "outline kept, converted": convertedOrDash(s.convertedSilhouetteKept),
       "cycle error": s.cycleError === null ? "-" : Number(s.cycleError.toFixed(4)),
     });
   for (const [d, [a, b]] of [["AB", [from, to]], ["BA", [to, from]]] as const) {
@@ -156,6 +163,8 @@ export function translationRows(
         FID: "-",
         "style kept": "-",
         "outline kept": "-",
+        "style kept, converted": "-",
+        "outline kept, converted": "-",
         "cycle error": "-",
       });
     }
@@ -196,6 +205,10 @@ export async function showTranslationScores(
       nearestStyleKept: near.styleKept,
       outlineKept: own.silhouetteKept,
       nearestOutlineKept: near.silhouetteKept,
+      convertedStyleKept: own.convertedStyleKept,
+      nearestConvertedStyleKept: near.convertedStyleKept,
+      convertedOutlineKept: own.convertedSilhouetteKept,
+      nearestConvertedOutlineKept: near.convertedSilhouetteKept,
     };
   });
   const record: TranslationRecord = { steps: step, directions };

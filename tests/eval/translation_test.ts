@@ -18,7 +18,8 @@ const ready = fs.existsSync(path.join(DEBIAN_DIR, `${FILES.trainImages.name}.gz`
 Deno.test({
   name:
     "translation scores: the identity keeps every outline but reaches the target class almost " +
-    "never; real boots reach it and keep no style" +
+    "never, so kept while converted it scores a random boot's floor; real boots reach it and " +
+    "keep no style" +
     (ready ? "" : " (skipped: needs Fashion-MNIST and the judge)"),
   ignore: !ready,
   async fn() {
@@ -43,6 +44,15 @@ Deno.test({
     const random = await translationScores(judge, { ...base, translated: boots });
     assert.ok(random.success > 0.9, `real boots success ${random.success}`);
     assert.ok(Math.abs(random.styleKept) < 0.15, `unrelated boots keep style ${random.styleKept}`);
+    // the identity fails (almost) always: its converted content is the random-boot floor
+    assert.ok(Math.abs(same.convertedStyleKept) < 0.15, `${same.convertedStyleKept}`);
+    assert.ok(
+      Math.abs(same.convertedSilhouetteKept - random.silhouetteKept) < 0.1,
+      `identity ${same.convertedSilhouetteKept} vs random boots ${random.silhouetteKept}`,
+    );
+    assert.ok(same.convertedSilhouetteKept < 0.9 * same.silhouetteKept);
+    // real boots succeed (almost) always: converted is (almost) their plain measure
+    assert.ok(Math.abs(random.convertedSilhouetteKept - random.silhouetteKept) < 0.05);
     assert.ok(random.fid < same.fid, `${random.fid} vs ${same.fid}`);
     assert.equal(random.cycleError, null);
     await assert.rejects(

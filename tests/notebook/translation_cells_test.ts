@@ -49,6 +49,8 @@ Deno.test("a pair's scores become rows per direction and method", () => {
     fid: 12.3456,
     styleKept: 0.5,
     silhouetteKept: 0.6,
+    convertedStyleKept: 0.41234,
+    convertedSilhouetteKept: 0.45,
     cycleError: null,
   });
   const rows = translationRows(
@@ -73,6 +75,23 @@ Deno.test("a pair's scores become rows per direction and method", () => {
   ]);
   assert.equal(rows[0]["cycle error"], 0.05);
   assert.equal(rows[1]["cycle error"], "-");
+  assert.equal(rows[0]["style kept, converted"], 0.412);
+  assert.equal(rows[0]["outline kept, converted"], 0.45);
+});
+
+Deno.test("scores recorded before 'kept while converted' existed show a dash there", () => {
+  const old = {
+    n: 10,
+    success: 0.9,
+    fid: 1,
+    styleKept: 0.5,
+    silhouetteKept: 0.6,
+    cycleError: null,
+  } as unknown as TranslationScores;
+  const [row] = translationRows({ AB: { cyclegan: old, nearestTrainingImage: old } }, 7, 9);
+  assert.equal(row["style kept, converted"], "-");
+  assert.equal(row["outline kept, converted"], "-");
+  assert.equal(row["style kept"], 0.5);
 });
 
 Deno.test("the judge's reading of real target images becomes a last row per direction", () => {
@@ -82,6 +101,8 @@ Deno.test("the judge's reading of real target images becomes a last row per dire
     fid: 1,
     styleKept: 0.5,
     silhouetteKept: 0.6,
+    convertedStyleKept: 0.4,
+    convertedSilhouetteKept: 0.45,
     cycleError: null,
   };
   const rows = translationRows(
@@ -98,6 +119,8 @@ Deno.test("the judge's reading of real target images becomes a last row per dire
     FID: "-",
     "style kept": "-",
     "outline kept": "-",
+    "style kept, converted": "-",
+    "outline kept, converted": "-",
     "cycle error": "-",
   });
 });
