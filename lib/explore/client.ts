@@ -344,12 +344,13 @@ async function main(): Promise<void> {
   const setClass = classPanel(view, () => void Promise.all([drawStrip(), drawGrid()]));
   await projectionPanel(view, resetSliders);
   editPanel(view);
-  const { setPsi, mix } = stylePanel(view);
+  const { setPsi, mix, drawMix } = stylePanel(view);
   const pair = await pairPanel(view);
 
   await setSeed(0);
   await drawStrip();
   await drawGrid();
+  await drawMix();
   handle.backend = () => backend;
   handle.model = () => view.info;
   handle.z = () => Array.from(view.z());

@@ -12,7 +12,11 @@ import type { View } from "./view.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Wires the panel; returns setPsi and mix (the mixed image of this z and seed `seed`). */
+/**
+ * Wires the panel; returns setPsi, mix (the mixed image of this z and seed `seed`) and drawMix
+ * (draws the strip for the seed and scale in the panel's inputs: the page calls it on load, so the
+ * strip is never empty; it does nothing for a model that is not a StyleGAN).
+ */
 export function stylePanel(view: View) {
   $("style-row").hidden = !view.styled;
   const psiInput = $("psi") as HTMLInputElement;
@@ -45,10 +49,13 @@ export function stylePanel(view: View) {
     ($("mix-from") as HTMLSelectElement).value = String(fineFrom);
     return (await mixGrid(seed, fineFrom)).slice(784, 2 * 784); // this z's coarse, seed's fine
   };
-  $("mix-go").addEventListener("click", () =>
-    void mixGrid(
+  const drawMix = async () => {
+    if (!view.styled) return;
+    await mixGrid(
       Number(($("mix-seed") as HTMLInputElement).value) || 0,
       Number(($("mix-from") as HTMLSelectElement).value),
-    ));
-  return { setPsi, mix };
+    );
+  };
+  $("mix-go").addEventListener("click", () => void drawMix());
+  return { setPsi, mix, drawMix };
 }

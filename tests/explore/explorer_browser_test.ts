@@ -193,7 +193,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a StyleGAN in the explorer truncates towards w_avg and mixes styles with a second seed" +
+  name: "a StyleGAN in the explorer truncates towards w_avg and mixes styles with a second seed, " +
+    "its mixing strip drawn on load" +
     lacking,
   ignore: !ready,
   async fn() {
@@ -222,6 +223,11 @@ Deno.test({
       const errors: string[] = [];
       await openPage(page, explorer.url, errors);
       assert.equal(await page.locator("#style-row").isVisible(), true);
+      // the mixing strip is drawn on load (four 28x28 images at 4x), not left empty
+      assert.equal(
+        await page.evaluate<number>(`document.getElementById("mix").width`),
+        4 * 28 * 4,
+      );
       const at = async (seed: number, psi: number) => {
         await call(page, "setSeed", seed);
         await call(page, "setPsi", psi);
