@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
+  configLabel,
   defaultTrainConfig,
   emaDecayAt,
   GanTrainer,
@@ -158,6 +159,18 @@ Deno.test("with a ramp-up the EMA copy follows G closely early on", async () => 
   assert.ok(distance(ramped) < 0.01 * distance(fixed), `${distance(ramped)} vs ${distance(fixed)}`);
   fixed.dispose();
   ramped.dispose();
+});
+
+Deno.test("a run's label names what differs from its model's recipe, the EMA ramp-up included", () => {
+  assert.equal(configLabel(defaultTrainConfig("stylegan")), "StyleGAN2 (5.3)");
+  assert.equal(
+    configLabel({ ...defaultTrainConfig("stylegan"), emaRampup: 0 }),
+    "StyleGAN2 (5.3), no EMA ramp-up",
+  );
+  assert.equal(
+    configLabel({ ...defaultTrainConfig("dcgan"), loss: "hinge", emaDecay: 0.999 }),
+    "DCGAN (A.2), hinge loss, EMA 0.999",
+  );
 });
 
 Deno.test("an EMA decay outside [0, 1) and an unknown loss are refused", () => {
