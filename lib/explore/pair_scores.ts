@@ -71,11 +71,9 @@ export function formatTranslationScores(s: TranslationScores): string {
   return `success ${(100 * s.success).toFixed(1)}%, FID ${s.fid.toFixed(2)}, style kept ${
     s.styleKept.toFixed(3)
   }, outline kept ${s.silhouetteKept.toFixed(3)}` +
-    (s.convertedStyleKept === undefined
-      ? ""
-      : `, kept while converted ${s.convertedStyleKept.toFixed(3)} / ${
-        s.convertedSilhouetteKept.toFixed(3)
-      }`) +
+    `, kept while converted ${s.convertedStyleKept.toFixed(3)} / ${
+      s.convertedSilhouetteKept.toFixed(3)
+    }` +
     (s.cycleError === null ? "" : `, cycle error ${s.cycleError.toFixed(4)}`);
 }
 

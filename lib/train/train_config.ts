@@ -202,7 +202,7 @@ export function configLabel(config: TrainConfig): string {
   if (config.emaDecay > 0 && config.emaDecay !== recipe.emaDecay) {
     parts.push(`EMA ${config.emaDecay}`);
   }
-  if (config.emaDecay > 0 && (config.emaRampup ?? 0) !== recipe.emaRampup) {
+  if (config.emaDecay > 0 && config.emaRampup !== recipe.emaRampup) {
     parts.push(config.emaRampup > 0 ? `EMA ramp-up ${config.emaRampup}` : "no EMA ramp-up");
   }
   return parts.join(", ");
