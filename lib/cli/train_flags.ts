@@ -117,6 +117,13 @@ export const TRAIN_FLAGS = [
     shown: "50",
   },
   {
+    name: "class-weight",
+    arg: "X",
+    value: { type: "float", min: 0, max: 1e4 },
+    help: "cyclegan: weight of a domain classifier's loss on the translations (StarGAN: 1)",
+    shown: "0",
+  },
+  {
     name: "out",
     arg: "DIR",
     value: { type: "string" },
@@ -333,7 +340,7 @@ export function parseTrainFlags(args: readonly string[]): TrainFlags {
 }
 
 /** The flags only `--model cyclegan` reads. */
-const CYCLE_ONLY = ["from", "to", "cycle-weight", "identity-weight", "pool-size"];
+const CYCLE_ONLY = ["from", "to", "cycle-weight", "identity-weight", "pool-size", "class-weight"];
 /** The flags `--model cyclegan` shares with the GANs; the rest are the GANs' own. */
 const CYCLE_SHARED = new Set([
   "model",
@@ -392,6 +399,7 @@ export function cycleConfigFromFlags(flags: TrainFlags): CycleConfig {
     cycleWeight: num("cycle-weight", c.cycleWeight),
     identityWeight: num("identity-weight", c.identityWeight),
     poolSize: num("pool-size", c.poolSize),
+    classWeight: num("class-weight", c.classWeight),
   };
 }
 

@@ -11,7 +11,7 @@ import { classSplit } from "../data/class_split.ts";
 import { type DirectionScores, scorePair } from "../explore/pair_scores.ts";
 import type { Generator } from "../models/generator.ts";
 import type { Direction, Translator } from "../models/translator.ts";
-import { type CycleConfig, defaultCycleConfig } from "../train/cycle_trainer.ts";
+import { type CycleConfig, defaultCycleConfig, withCycleDefaults } from "../train/cycle_trainer.ts";
 import { cycleStepsPerEpoch, trainCycleRun } from "../train/cycle_run.ts";
 import { PRETRAINED_DIR } from "../train/pretrained.ts";
 import { openTranslator, runTranslator } from "../train/pretrained_translator.ts";
@@ -34,7 +34,7 @@ export function profileCycleConfig(
   if (profile === "pretrained") {
     const file = path.join(root, pair.name, "config.json");
     if (!fs.existsSync(file)) openTranslator(pair.name, root); // throws, naming what there is
-    const config = JSON.parse(fs.readFileSync(file, "utf8")) as CycleConfig;
+    const config = withCycleDefaults(JSON.parse(fs.readFileSync(file, "utf8")));
     if (config.from !== pair.from || config.to !== pair.to) {
       throw new Error(
         `${file}: translates classes ${config.from} <-> ${config.to}, not ${pair.from} <-> ${pair.to}`,

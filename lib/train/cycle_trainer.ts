@@ -6,6 +6,13 @@
  * defaults. Per step, as the paper's code: the G step on both generators together, then each D
  * on real images against a pool of the generators' past images (`image_pool.ts`).
  *
+ * Optionally (`classWeight` > 0) StarGAN's domain-classification loss (Choi et al. 2018): a
+ * classifier C, a PatchGAN whose patch logits are averaged into one, learns A against B on the
+ * real images in the D step, and each generator is also trained so that C reads its translations
+ * as the target class. The adversarial loss asks for images D cannot tell from the target class's;
+ * this one asks for images on the target's side of the boundary between the two classes, which
+ * matters where the two classes look alike (T-shirt/top and shirt).
+ *
  * Every step returns plain numbers; no tensor outlives a step but the networks', the
  * optimisers' and nothing else (the pools hold plain arrays); a non-finite loss applies nothing.
  *
@@ -52,6 +59,11 @@ export interface CycleConfig {
   identityWeight: number;
   /** Past generated images each D learns from. The paper: 50. */
   poolSize: number;
+  /**
+   * Weight of the domain-classification loss (module docs). CycleGAN: 0 (no classifier);
+   * StarGAN's weight: 1. Configs saved before it existed read as 0.
+   */
+  classWeight: number;
   /** Passes over the smaller class's training images. */
   epochs: number;
   /** Stop after this many steps in total (counting steps before a resume); null: no limit. */
@@ -76,6 +88,7 @@ export function defaultCycleConfig(from: number, to: number): CycleConfig {
     cycleWeight: 10,
     identityWeight: 5,
     poolSize: 50,
+    classWeight: 0,
     epochs: 10,
     maxSteps: null,
     checkpointEvery: 500,
@@ -95,10 +108,17 @@ export interface CycleStepRecord {
   cycle: number;
   /** Mean |G_AB(b) - b| + mean |G_BA(a) - a|, unweighted. */
   identity: number;
+  /**
+   * With a classifier: BCE(C(G_AB(a)), B) + BCE(C(G_BA(b)), A), unweighted (C's logit says
+   * "B"); 0 without.
+   */
+  classification: number;
   /** D_A's loss: ½ MSE(D_A(a), 1) + ½ MSE(D_A(pooled fake a), 0). */
   dA: number;
   /** D_B's loss, likewise. */
   dB: number;
+  /** With a classifier: its loss on the real images, BCE(C(a), A) + BCE(C(b), B); 0 without. */
+  dC: number;
 }
 
 /** Checkpoint metadata of a {@link CycleTrainer}. */
@@ -110,13 +130,26 @@ export interface CycleMeta {
   optDStep: number;
 }
 
-const NETS = ["G_AB", "G_BA", "D_A", "D_B"] as const;
+const NETS = ["G_AB", "G_BA", "D_A", "D_B", "C"] as const;
 type NetName = typeof NETS[number];
+
+/**
+ * `config` as saved by any version: fields added since (`classWeight`) take the value that
+ * reproduces what the older code did.
+ */
+export function withCycleDefaults(config: CycleConfig): CycleConfig {
+  return { ...config, classWeight: config.classWeight ?? 0 };
+}
+
+/** Binary cross-entropy of logits `[b]` against the label "B" (1) or "A" (0), as softplus. */
+function domainLoss(logits: tf.Tensor, isB: boolean): tf.Scalar {
+  return tf.mean(tf.softplus(isB ? tf.neg(logits) : logits)) as tf.Scalar;
+}
 
 /** Two generators, two discriminators, their optimisers and pools. Call `dispose()`. */
 export class CycleTrainer {
-  /** The networks, by name. */
-  readonly nets: Readonly<Record<NetName, Network>>;
+  /** The networks, by name; C only with a classification loss. */
+  readonly nets: Readonly<Record<Exclude<NetName, "C">, Network> & { C?: Network }>;
   /** One Adam over both generators, one over both discriminators (the paper's code). */
   readonly optG: Adam;
   readonly optD: Adam;
@@ -128,8 +161,12 @@ export class CycleTrainer {
   /** Steps done. */
   step = 0;
 
+  /** The configuration (saved configs completed by {@link withCycleDefaults}). */
+  readonly config: CycleConfig;
+
   /** Builds the networks of `config`, initialised from `config.seed`. */
-  constructor(readonly config: CycleConfig) {
+  constructor(config: CycleConfig) {
+    config = this.config = withCycleDefaults(config);
     if (config.from === config.to) {
       throw new OptionError(`{from} and {to} are both class ${config.from}: translate between two`);
     }
@@ -139,10 +176,12 @@ export class CycleTrainer {
       G_BA: translatorGenerator(config.model, init),
       D_A: patchDiscriminator(config.model, init),
       D_B: patchDiscriminator(config.model, init),
+      // drawn after the four, so runs without it start from the same weights as before
+      C: config.classWeight > 0 ? patchDiscriminator(config.model, init) : undefined,
     };
     const adam = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: 1e-8 };
     this.optG = new Adam(this.#params("G_AB", "G_BA"), adam);
-    this.optD = new Adam(this.#params("D_A", "D_B"), adam);
+    this.optD = new Adam(this.#params("D_A", "D_B", "C"), adam);
     this.poolA = new ImagePool(config.poolSize);
     this.poolB = new ImagePool(config.poolSize);
     this.rng = new Rng(deriveSeed(config.seed, "cycle-pool"));
@@ -151,7 +190,9 @@ export class CycleTrainer {
   /** The parameters of `names`, by `<net>/<param>`. */
   #params(...names: NetName[]): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
-    for (const n of names) for (const [p, v] of this.nets[n].store.params) out.set(`${n}/${p}`, v);
+    for (const n of names) {
+      for (const [p, v] of this.nets[n]?.store.params ?? []) out.set(`${n}/${p}`, v);
+    }
     return out;
   }
 
@@ -160,8 +201,11 @@ export class CycleTrainer {
    * unpaired): the G step, then both D steps. The batches stay the caller's.
    */
   async trainStep(realA: tf.Tensor4D, realB: tf.Tensor4D): Promise<CycleStepRecord> {
-    const { G_AB, G_BA, D_A, D_B } = this.nets, c = this.config;
+    const { G_AB, G_BA, D_A, D_B, C } = this.nets, c = this.config;
     const ctx: ForwardContext = { training: true };
+    // C's one logit per image ("B"): the mean of its patch logits
+    const classify = (x: tf.Tensor) => tf.mean(C!.apply(x, ctx), [1, 2, 3]);
+    const zero = () => tf.scalar(0);
     const mse = (x: tf.Tensor, target: number) => tf.mean(tf.square(tf.sub(x, target)));
     const l1 = (x: tf.Tensor, y: tf.Tensor) => tf.mean(tf.abs(tf.sub(x, y)));
     let fakeA: tf.Tensor4D | undefined, fakeB: tf.Tensor4D | undefined;
@@ -180,15 +224,22 @@ export class CycleTrainer {
           l1(G_AB.apply(realB, ctx), realB),
           l1(G_BA.apply(realA, ctx), realA),
         );
-        parts = tf.keep(tf.stack([adversarial, cycle, identity]));
+        const classification = C
+          ? tf.add(domainLoss(classify(fb), true), domainLoss(classify(fa), false))
+          : zero();
+        parts = tf.keep(tf.stack([adversarial, cycle, identity, classification]));
         return tf.addN([
           adversarial,
           tf.mul(cycle, c.cycleWeight),
           tf.mul(identity, c.identityWeight),
+          tf.mul(classification, c.classWeight),
         ]) as tf.Scalar;
       }, [...this.optG.variables.values()]);
       gGrads = g.grads;
-      const [gLoss, adversarial, cycle, identity] = await readAll(g.value, parts!);
+      const [gLoss, adversarial, cycle, identity, classification] = await readAll(
+        g.value,
+        parts!,
+      );
       this.#update(this.optG, gGrads, "G", gLoss);
       // D steps: real images against the pools' mix of past and new fakes
       pooledA = await this.poolA.query(fakeA!, this.rng);
@@ -203,14 +254,17 @@ export class CycleTrainer {
           0.5,
           tf.add(mse(D_B.apply(realB, ctx), 1), mse(D_B.apply(pooledB!, ctx), 0)),
         );
-        dParts = tf.keep(tf.stack([dA, dB]));
-        return tf.add(dA, dB) as tf.Scalar;
+        const dC = C
+          ? tf.add(domainLoss(classify(realA), false), domainLoss(classify(realB), true))
+          : zero();
+        dParts = tf.keep(tf.stack([dA, dB, dC]));
+        return tf.addN([dA, dB, dC]) as tf.Scalar;
       }, [...this.optD.variables.values()]);
       dGrads = d.grads;
-      const [dLoss, dA, dB] = await readAll(d.value, dParts!);
+      const [dLoss, dA, dB, dC] = await readAll(d.value, dParts!);
       this.#update(this.optD, dGrads, "D", dLoss);
       this.step += 1;
-      return { step: this.step, gLoss, adversarial, cycle, identity, dA, dB };
+      return { step: this.step, gLoss, adversarial, cycle, identity, classification, dA, dB, dC };
     } finally {
       tf.dispose(
         [
@@ -245,7 +299,7 @@ export class CycleTrainer {
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
     for (const n of NETS) {
-      for (const [p, v] of this.nets[n].store.entries()) out.set(`${n}/${p}`, v);
+      for (const [p, v] of this.nets[n]?.store.entries() ?? []) out.set(`${n}/${p}`, v);
     }
     for (const [name, t] of this.optG.stateTensors()) out.set(`optG/${name}`, t);
     for (const [name, t] of this.optD.stateTensors()) out.set(`optD/${name}`, t);
@@ -270,7 +324,8 @@ export class CycleTrainer {
   /** Restores the state saved in `ckpt` (`what` names it in errors). */
   restore(ckpt: Checkpoint<CycleMeta>, what: string): void {
     for (const n of NETS) {
-      assignStored(new Map(this.nets[n].store.entries()), ckpt.tensors, `${n}/`, what);
+      const net = this.nets[n];
+      if (net) assignStored(new Map(net.store.entries()), ckpt.tensors, `${n}/`, what);
     }
     this.optG.restore(ckpt.tensors, "optG/", ckpt.meta.optGStep, what);
     this.optD.restore(ckpt.tensors, "optD/", ckpt.meta.optDStep, what);
@@ -284,7 +339,7 @@ export class CycleTrainer {
   dispose(): void {
     this.optG.dispose();
     this.optD.dispose();
-    for (const n of NETS) this.nets[n].store.dispose();
+    for (const n of NETS) this.nets[n]?.store.dispose();
   }
 }
 

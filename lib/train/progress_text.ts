@@ -45,6 +45,7 @@ export function cycleProgressText(r: CycleStepRecord, p: Progress): string {
   const n = (v: number) => v.toLocaleString("en-US");
   return `epoch ${p.epoch}/${p.epochs} step ${n(p.step)}/${n(p.totalSteps)} ` +
     `G ${r.gLoss.toFixed(3)} (adv ${r.adversarial.toFixed(3)} cycle ${r.cycle.toFixed(3)} ` +
-    `id ${r.identity.toFixed(3)}) D_A ${r.dA.toFixed(3)} D_B ${r.dB.toFixed(3)} ` +
+    `id ${r.identity.toFixed(3)}${r.dC ? ` cls ${r.classification.toFixed(3)}` : ""}) ` +
+    `D_A ${r.dA.toFixed(3)} D_B ${r.dB.toFixed(3)}${r.dC ? ` C ${r.dC.toFixed(3)}` : ""} ` +
     `${(1 / p.stepsPerSecond).toFixed(3)} s/step ETA ${formatDuration(p.etaSeconds)}`;
 }

@@ -101,6 +101,7 @@ Deno.test("--model cyclegan takes its classes by name and the paper's weights un
   const c = cycle(
     ...["--from", "t-shirt", "--to", "Shirt", "--cycle-weight", "5", "--identity-weight", "0"],
     ...["--pool-size", "0", "--batch-size", "8", "--steps", "100", "--ngf", "16"],
+    ...["--class-weight", "1"],
   );
   assert.deepEqual(
     [
@@ -112,8 +113,9 @@ Deno.test("--model cyclegan takes its classes by name and the paper's weights un
       c.batchSize,
       c.maxSteps,
       c.model.ngf,
+      c.classWeight,
     ],
-    [0, 6, 5, 0, 0, 8, 100, 16],
+    [0, 6, 5, 0, 0, 8, 100, 16, 1],
   );
   assert.throws(() => cycle("--from", "sneaker"), /needs --from CLASS and --to CLASS/);
   assert.throws(() => cycle("--from", "boots", "--to", "bag"), OptionError);
@@ -126,4 +128,8 @@ Deno.test("--model cyclegan takes its classes by name and the paper's weights un
     assert.match((e as Error).message, /--from: only --model cyclegan reads it/);
     return true;
   });
+  assert.throws(
+    () => config("--model", "dcgan", "--class-weight", "1"),
+    /--class-weight: only --model cyclegan reads it/,
+  );
 });
