@@ -98,9 +98,9 @@ export async function translatorOrReuse(
   const { name, config, baselineGenerator } = options;
   if (nb.profile === "pretrained") {
     const { translator, manifest } = openTranslator(name, nb.pretrainedDir);
-    const shipped = JSON.parse(
+    const shipped = withCycleDefaults(JSON.parse(
       fs.readFileSync(path.join(nb.pretrainedDir, name, "config.json"), "utf8"),
-    );
+    ));
     const problem = JSON.stringify(shipped) !== JSON.stringify(config)
       ? "was trained with another configuration than the one given; the pretrained profile only shows shipped pairs (GAN_PROFILE=quick or full trains)"
       : manifest.scores === null
@@ -130,7 +130,14 @@ export async function translatorOrReuse(
     config.batchSize,
   );
   const total = Math.min(config.epochs * perEpoch, config.maxSteps ?? Infinity);
-  const { run, action } = prepareRunDir({ dir, config, total, log: console.log });
+  const { run, action } = prepareRunDir({
+    dir,
+    config,
+    total,
+    log: console.log,
+    // a run saved before a config field existed is the same run under its default
+    stored: (r) => withCycleDefaults(JSON.parse(fs.readFileSync(r.paths.config, "utf8"))),
+  });
   if (action !== "reuse") {
     const progress = new LiveDisplay();
     let lastLine = 0;

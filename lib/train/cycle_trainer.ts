@@ -138,7 +138,13 @@ type NetName = typeof NETS[number];
  * reproduces what the older code did.
  */
 export function withCycleDefaults(config: CycleConfig): CycleConfig {
-  return { ...config, classWeight: config.classWeight ?? 0 };
+  // the defaults' key order first, so the JSON of an old config and a new one compare equal
+  const saved: Partial<CycleConfig> = config;
+  return {
+    ...defaultCycleConfig(config.from, config.to),
+    ...saved,
+    classWeight: saved.classWeight ?? 0,
+  };
 }
 
 /** Binary cross-entropy of logits `[b]` against the label "B" (1) or "A" (0), as softplus. */

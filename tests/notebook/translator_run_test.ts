@@ -143,3 +143,26 @@ Deno.test("the pretrained profile shows the shipped pair with its recorded score
     /trained with another configuration .*\(GAN_PROFILE=quick or full trains\)/,
   );
 });
+
+Deno.test("a pair shipped before the class weight existed opens under the pretrained profile", async () => {
+  const nb = context();
+  const trained = await translatorOrReuse(nb, { name: "pair", config: tiny() });
+  trained.translator.dispose();
+  await exportTranslator(new RunDir(path.join(nb.runsDir, "pair-smoke")), {
+    name: "pair",
+    label: "tiny pair",
+    root: nb.pretrainedDir,
+  });
+  recordTranslatorScores(path.join(nb.pretrainedDir, "pair"), trained.scores);
+  // the config.json of a pair exported by the version before --class-weight
+  const file = path.join(nb.pretrainedDir, "pair", "config.json");
+  const old = JSON.parse(fs.readFileSync(file, "utf8"));
+  delete old.classWeight;
+  fs.writeFileSync(file, JSON.stringify(old));
+  const shipped: NotebookContext = { ...nb, profile: "pretrained" };
+  const config = profileCycleConfig(pair, "pretrained", nb.pretrainedDir);
+  assert.deepEqual(config, tiny());
+  const p = await translatorOrReuse(shipped, { name: "pair", config });
+  assert.deepEqual(p.scores, trained.scores);
+  p.translator.dispose();
+});
