@@ -21,6 +21,11 @@ import { prepareRunDir } from "./ensure_run.ts";
 import type { Profile } from "./profile.ts";
 import type { NotebookContext } from "./setup.ts";
 
+/** A saved `config.json` of a pair or run, completed by `withCycleDefaults`. */
+function readCycleConfig(file: string): CycleConfig {
+  return withCycleDefaults(JSON.parse(fs.readFileSync(file, "utf8")));
+}
+
 /**
  * The CycleGAN config of the pair `name` (classes `from` -> `to`) under `profile`: for
  * `pretrained`, the shipped pair's; for `full`, the paper's settings (`defaultCycleConfig`:
@@ -34,7 +39,7 @@ export function profileCycleConfig(
   if (profile === "pretrained") {
     const file = path.join(root, pair.name, "config.json");
     if (!fs.existsSync(file)) openTranslator(pair.name, root); // throws, naming what there is
-    const config = withCycleDefaults(JSON.parse(fs.readFileSync(file, "utf8")));
+    const config = readCycleConfig(file);
     if (config.from !== pair.from || config.to !== pair.to) {
       throw new Error(
         `${file}: translates classes ${config.from} <-> ${config.to}, not ${pair.from} <-> ${pair.to}`,
@@ -98,9 +103,7 @@ export async function translatorOrReuse(
   const { name, config, baselineGenerator } = options;
   if (nb.profile === "pretrained") {
     const { translator, manifest } = openTranslator(name, nb.pretrainedDir);
-    const shipped = withCycleDefaults(JSON.parse(
-      fs.readFileSync(path.join(nb.pretrainedDir, name, "config.json"), "utf8"),
-    ));
+    const shipped = readCycleConfig(path.join(nb.pretrainedDir, name, "config.json"));
     const problem = JSON.stringify(shipped) !== JSON.stringify(config)
       ? "was trained with another configuration than the one given; the pretrained profile only shows shipped pairs (GAN_PROFILE=quick or full trains)"
       : manifest.scores === null
@@ -136,7 +139,7 @@ export async function translatorOrReuse(
     total,
     log: console.log,
     // a run saved before a config field existed is the same run under its default
-    stored: (r) => withCycleDefaults(JSON.parse(fs.readFileSync(r.paths.config, "utf8"))),
+    stored: (r) => readCycleConfig(r.paths.config),
   });
   if (action !== "reuse") {
     const progress = new LiveDisplay();

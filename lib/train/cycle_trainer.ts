@@ -138,13 +138,9 @@ type NetName = typeof NETS[number];
  * reproduces what the older code did.
  */
 export function withCycleDefaults(config: CycleConfig): CycleConfig {
-  // the defaults' key order first, so the JSON of an old config and a new one compare equal
-  const saved: Partial<CycleConfig> = config;
-  return {
-    ...defaultCycleConfig(config.from, config.to),
-    ...saved,
-    classWeight: saved.classWeight ?? 0,
-  };
+  // the defaults' key order first, so the JSON of an old config and a new one compare equal;
+  // the default of every field added since is what the older code did (classWeight 0)
+  return { ...defaultCycleConfig(config.from, config.to), ...config };
 }
 
 /** Binary cross-entropy of logits `[b]` against the label "B" (1) or "A" (0), as softplus. */
