@@ -257,9 +257,12 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   }
   // Production mode: skips tfjs's debug-only checks and its console advice about tfjs-node.
   tf.enableProdMode();
-  const order: BackendName[] = choice === "auto"
-    ? ["tensorflow", "webgpu", "native", "wasm", "cpu"]
-    : [choice];
+  // bf16 is the native engine's alone: asked for, it picks the engine (and its refusal is the error)
+  const order: BackendName[] = choice !== "auto"
+    ? [choice]
+    : precisionChoice === "bf16"
+    ? ["native"]
+    : ["tensorflow", "webgpu", "native", "wasm", "cpu"];
   const skipped: BackendReport["skipped"] = [];
   for (const name of order) {
     try {
@@ -282,6 +285,7 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       const threads = name === "wasm" ? getThreadsCount() : name === "native" ? nativeThreads : 1;
       return { name, detail, skipped, threads, precision };
     } catch (err) {
+      if (err instanceof OptionError) throw err;
       if (choice !== "auto") throw new Error(`backend '${name}' is unavailable: ${firstLine(err)}`);
       skipped.push({ name, reason: firstLine(err) });
     }

@@ -22,14 +22,16 @@ import {
   PRETRAINED_DIR,
   recordPretrainedScores,
   recordPretrainedStyle,
+  TRANSLATOR_FORMAT,
 } from "../train/pretrained.ts";
 import { RunDir } from "../train/run_dir.ts";
-import { exportPair } from "./export_translator.ts";
+import { exportPair, scoreShippedPair } from "./export_translator.ts";
 import { configLabel } from "../train/train_config.ts";
 import {
   BACKEND_FLAG,
   type Command,
   DATA_DIR_FLAG,
+  exactlyOne,
   type Flag,
   type FlagValues,
   HELP_FLAG,
@@ -37,6 +39,7 @@ import {
   runCommand,
   startBackend,
   THREADS_FLAG,
+  UsageError,
 } from "./args.ts";
 
 const FLAGS = [
@@ -45,7 +48,6 @@ const FLAGS = [
     arg: "DIR",
     value: { type: "string" },
     help: "a finished run written by 'deno task train'",
-    required: true,
   },
   {
     name: "name",
@@ -53,6 +55,11 @@ const FLAGS = [
     value: { type: "string" },
     help: "the shipped model's name (its directory)",
     required: true,
+  },
+  {
+    name: "rescore",
+    value: { type: "boolean" },
+    help: "score the shipped translation pair NAME again, baselines included (no --run)",
   },
   { name: "label", arg: "TEXT", value: { type: "string" }, help: "what it is, for tables" },
   {
@@ -85,17 +92,23 @@ const FLAGS = [
 ] as const satisfies readonly Flag[];
 
 const COMMAND: Command<typeof FLAGS> = {
-  synopsis: "deno task export --run DIR --name NAME [options]",
+  synopsis: "deno task export --run DIR --name NAME [options] | --rescore --name NAME",
   intro: "Writes a finished run as a shipped model (generator, history, snapshots, scores) and\n" +
-    "scores it with the judge.",
+    "scores it with the judge; --rescore scores a shipped translation pair again in place.",
   flags: FLAGS,
 };
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
-  console.log(describeBackend(await startBackend(flags)));
-  const source = new RunDir(flags.run!);
   const root = flags.root ?? PRETRAINED_DIR;
-  if (isCycleRun(source)) {
+  const given = exactlyOne(COMMAND, flags, ["run", "rescore"]);
+  if (given === "rescore" && !listPretrained(root, TRANSLATOR_FORMAT).includes(flags.name!)) {
+    throw new UsageError(
+      `--rescore: '${flags.name}' in ${root} is not a shipped translation pair (a generator is scored from its run, for its float32 weights: --run DIR --name ${flags.name})`,
+    );
+  }
+  console.log(describeBackend(await startBackend(flags)));
+  const source = given === "run" ? new RunDir(flags.run!) : undefined;
+  if (!source || isCycleRun(source)) {
     const data = await loadFashionMnist({ dataDir: flags["data-dir"] });
     const ready = await ensureJudge({ data: () => Promise.resolve(data) });
     try {
@@ -105,7 +118,8 @@ async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
         ? openPretrained("dcgan", root).run.loadGenerator()
         : undefined;
       try {
-        await exportPair(source, options, data, ready.judge, console.log, dcgan);
+        if (source) await exportPair(source, options, data, ready.judge, console.log, dcgan);
+        else await scoreShippedPair(options, data, ready.judge, console.log, dcgan);
       } finally {
         dcgan?.dispose();
       }

@@ -1,7 +1,8 @@
 /**
  * `deno task export` for a CycleGAN run: ships the pair (`pretrained_translator.ts`) and scores
  * both directions on every test image of the source class beside the nearest-training-image and
- * latent-edit baselines (`explore/pair_scores.ts`), into the shipped pair's `model.json`.
+ * latent-edit baselines (`explore/pair_scores.ts`), into the shipped pair's `model.json`; scores a
+ * shipped pair again in place (`--rescore`).
  *
  * @module
  */
@@ -38,10 +39,31 @@ export async function exportPair(
       manifest.epochs.toFixed(2)
     } epochs)`,
   );
-  const { translator } = openTranslator(manifest.name, options.root);
+  await scoreShippedPair(
+    { name: manifest.name, root: options.root },
+    data,
+    judge,
+    log,
+    baselineGenerator,
+  );
+}
+
+/**
+ * Scores the shipped pair `name` under `root` both ways beside the baselines (the latent edit
+ * where `baselineGenerator` is given) and records the scores in its `model.json`, its weights
+ * untouched: what `deno task export --rescore` runs.
+ */
+export async function scoreShippedPair(
+  options: { name: string; root: string },
+  data: FashionMnist,
+  judge: Judge,
+  log: (line: string) => void,
+  baselineGenerator?: Generator,
+): Promise<void> {
+  const { translator } = openTranslator(options.name, options.root);
   try {
     const scores = await scorePair(translator, data, judge, { baselineGenerator, log });
-    recordTranslatorScores(`${options.root}/${manifest.name}`, scores);
+    recordTranslatorScores(`${options.root}/${options.name}`, scores);
   } finally {
     translator.dispose();
   }

@@ -188,6 +188,48 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "deno task export ships a CycleGAN run as a scored pair, and --rescore scores a shipped pair again in place",
+  ignore: !haveReal,
+  async fn() {
+    const base = fs.mkdtempSync("/tmp/cli-rescore-");
+    const run = path.join(base, "run"), assets = path.join(base, "assets");
+    const trained = await cli(
+      "train.ts",
+      ...["--model", "cyclegan", "--from", "sandal", "--to", "sneaker", "--steps", "1"],
+      ...["--batch-size", "2", "--ngf", "4", "--ndf", "4", "--out", run],
+    );
+    assert.equal(trained.code, 0, trained.err);
+    let r = await cli("export.ts", "--run", run, "--name", "pair", "--root", assets);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Sandal -> Sneaker: success \d+\.\d%/);
+    const manifestFile = path.join(assets, "pair", "model.json");
+    const shipped = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    const weights = fs.readFileSync(path.join(assets, "pair", "translator.ckpt"));
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...shipped, scores: {} }));
+    r = await cli("export.ts", "--rescore", "--name", "pair", "--root", assets);
+    assert.equal(r.code, 0, r.err);
+    const rescored = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+    assert.deepEqual(rescored.scores, shipped.scores);
+    assert.deepEqual(fs.readFileSync(path.join(assets, "pair", "translator.ckpt")), weights);
+    // a generator has no pair scores to redo; --run and --rescore exclude each other
+    const usage: [string[], RegExp][] = [
+      [
+        ["--rescore", "--name", "dcgan"],
+        /--rescore: 'dcgan' in .*assets\/pretrained is not a shipped translation pair/,
+      ],
+      [["--name", "pair"], /give exactly one of --run DIR or --rescore/],
+      [["--run", run, "--rescore", "--name", "pair"], /give exactly one of --run DIR or --rescore/],
+    ];
+    for (const [args, message] of usage) {
+      r = await cli("export.ts", ...args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.match(r.err, message);
+    }
+  },
+});
+
+Deno.test({
   name: "--dry-run runs two steps on the real data and writes nothing",
   ignore: !haveReal,
   async fn() {

@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { OptionError } from "../../option_error.ts";
 import { Dnnl, type DnnlInfo, type Precision } from "./dnnl.ts";
 import { registerNativeKernels } from "./kernels.ts";
 
@@ -70,9 +71,9 @@ export function resolvePrecision(choice: PrecisionChoice, info: DnnlInfo): Preci
   }
   if (choice === "auto") return autoPrecision();
   if (choice === "bf16" && !info.bf16) {
-    throw new Error(
-      `precision bf16 needs a CPU with bfloat16 dot products (avx512_bf16 or AMX); oneDNN ` +
-        `reports ${info.isa} here: use fp32`,
+    throw new OptionError(
+      `{precision} bf16 needs a CPU with bfloat16 dot products (avx512_bf16 or AMX); oneDNN ` +
+        `reports ${info.isa} here: use {precision} fp32 or auto`,
     );
   }
   return choice;

@@ -26,6 +26,7 @@ import { gemm } from "../../../lib/backend/native/matmul.ts";
 import { randomData } from "../wasm/test_util.ts";
 import { cpuHasBf16, nativeUnavailableReason } from "./native_util.ts";
 import { rejection } from "../../_support/errors.ts";
+import { OptionError } from "../../../lib/option_error.ts";
 
 const ignore = nativeUnavailableReason() !== null;
 const BF16_BOUND = 1.05 * 2 ** -7;
@@ -184,8 +185,22 @@ Deno.test({
     const without = { ...info, bf16: false, isa: "avx512_core" };
     assert.throws(
       () => resolvePrecision("bf16", without),
-      /precision bf16 needs a CPU with bfloat16 dot products \(avx512_bf16 or AMX\); oneDNN reports avx512_core here: use fp32/,
+      (e: unknown) =>
+        e instanceof OptionError && e.options[0] === "precision" &&
+        /precision bf16 needs a CPU with bfloat16 dot products \(avx512_bf16 or AMX\); oneDNN reports avx512_core here: use precision fp32 or auto/
+          .test(e.message),
     );
+  },
+});
+
+Deno.test({
+  name: "bf16 with no backend named goes to the native engine, whose refusal is the one error",
+  ignore: ignore || cpuHasBf16(),
+  async fn() {
+    const err = await rejection(() => initBackend({ precision: "bf16" }));
+    assert.ok(err instanceof OptionError, String(err));
+    assert.match(err.message, /^precision bf16 needs a CPU with bfloat16 dot products/);
+    assert.doesNotMatch(err.message, /wasm|webgpu|no backend could start/);
   },
 });
 
