@@ -68,7 +68,7 @@ function build(dnnl: Dnnl, shape: ConvShape, pass: ConvPass, key: string): ConvP
   const srcType: DataType = pass === "backwardData" ? "f32" : low;
   const dstType: DataType = pass === "forward" ? "f32" : low;
   const wType: DataType = pass === "backwardWeights" ? "f32" : low;
-  const pb = (oh - 1) * sh + kh - h - pt, pr = (ow - 1) * sw + kw - w - pl;
+  const [pb, pr] = farPadding(shape);
   const src = dnnl.md([n, ci, h, w], TAG.nhwc, srcType);
   const dst = dnnl.md([n, co, oh, ow], TAG.nhwc, dstType);
   const hwio = dnnl.md([co, ci, kh, kw], TAG.hwio);
@@ -163,6 +163,17 @@ export function passPrecision(dnnl: Dnnl, pass: ConvPass): Precision {
  */
 export function isDenseConv(s: ConvShape): boolean {
   return s.oh === 1 && s.ow === 1 && s.kh === s.h && s.kw === s.w && s.pt === 0 && s.pl === 0;
+}
+
+/**
+ * The bottom and right padding oneDNN is given: what the last window needs beyond the input.
+ * Negative where the stride leaves rows or columns of the input unread ('valid' with leftovers,
+ * a 1x1 filter at stride 2): oneDNN accepts that, but its AVX2 weight-gradient kernels corrupted
+ * the heap on such shapes (glibc aborts, seen on an AMD EPYC without AVX-512), so the native
+ * kernels leave them to the wasm pack (`kernels.ts`); the models have none.
+ */
+export function farPadding(s: ConvShape): [number, number] {
+  return [(s.oh - 1) * s.sh + s.kh - s.h - s.pt, (s.ow - 1) * s.sw + s.kw - s.w - s.pl];
 }
 
 /** The oneDNN dims (n, c, h, w) of a convolution's input or output. */

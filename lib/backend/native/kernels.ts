@@ -42,7 +42,7 @@ import {
   packKernelFuncs,
   runKernel,
 } from "../wasm/wasm_util.ts";
-import { convolve, type ConvPass, type ConvShape } from "./convolution.ts";
+import { convolve, type ConvPass, type ConvShape, farPadding } from "./convolution.ts";
 import { type Dnnl, offsetPtr, ptrOf } from "./dnnl.ts";
 import { gemm } from "./matmul.ts";
 
@@ -81,8 +81,8 @@ function activeEngine(): Dnnl {
 
 /**
  * The oneDNN geometry of a float32 NHWC conv2d of x `xShape` with a filter `filterShape`, or
- * null when the native kernels do not take it (NCHW, another dtype, dilation, negative padding,
- * or a given `dy` that is not the conv's output): the caller falls back then.
+ * null when the native kernels do not take it (NCHW, another dtype, dilation, negative padding
+ * on any side, or a given `dy` that is not the conv's output): the caller falls back then.
  */
 function nativeConvShape(
   tensors: TensorInfo[],
@@ -105,7 +105,7 @@ function nativeConvShape(
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (dy && !util.arraysEqual(dy.shape, info.outShape)) return null;
   const s: ConvShape = geometryOf(info);
-  return s.pt < 0 || s.pl < 0 ? null : s;
+  return s.pt < 0 || s.pl < 0 || farPadding(s).some((p) => p < 0) ? null : s;
 }
 
 function runConv(
