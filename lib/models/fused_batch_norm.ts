@@ -27,6 +27,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { activationBackward, activationForward } from "../backend/native/activation.ts";
 import {
   batchNormBackward,
   batchNormForward,
@@ -247,6 +248,35 @@ export function fusedLeakyReluMask(
   const mask = gain ? new Float32Array(c).fill(maskOrGain) : maskOrGain;
   const rowsPerMask = gain ? n : maskRows(x, c, mask);
   const a = Math.fround(alpha); // tfjs kernels take alpha as float32
+  const dnnl = tf.getBackend() === "wasm" ? nativeEngine() : null;
+  if (dnnl) {
+    // oneDNN's eltwise and binary primitives, the gradient from the output (activation.ts)
+    const shape = { batch: gain ? 1 : x.shape[0], spatial: rowsPerMask, c };
+    // the mask's address taken at each call, from the array the closures keep alive
+    const scale = () => gain ? { gain: maskOrGain } : { mask: ptrOf(mask) };
+    const op = tf.customGrad(
+      // deno-lint-ignore no-explicit-any
+      ((xIn: tf.Tensor, save: any) => {
+        const value = newTensor(xIn.shape, (out) => {
+          activationForward(dnnl, shape, a, scale(), ptrOf(valuesOf(xIn)), ptrOf(out));
+          dnnl.wait();
+        });
+        save([value]);
+        return {
+          value,
+          gradFunc: (dy: tf.Tensor, [y]: tf.Tensor[]) => [
+            newTensor(xIn.shape, (g) => {
+              const b = { y: ptrOf(valuesOf(y)), dy: ptrOf(valuesOf(dy)), dx: ptrOf(g) };
+              activationBackward(dnnl, shape, a, scale(), b);
+              dnnl.wait();
+            }),
+          ],
+        };
+        // deno-lint-ignore no-explicit-any
+      }) as any,
+    );
+    return op(x) as tf.Tensor;
+  }
   const op = tf.customGrad(
     // deno-lint-ignore no-explicit-any
     ((xIn: tf.Tensor, save: any) => {

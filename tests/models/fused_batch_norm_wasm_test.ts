@@ -81,7 +81,7 @@ for (const act of acts) {
   }
 }
 
-Deno.test("wasm: fused LeakyReLU+mask matches tfjs's LeakyRelu and Multiply exactly, no leaks", () => {
+Deno.test(`${kernelEngine()}: fused LeakyReLU+mask matches tfjs's LeakyRelu and Multiply exactly, no leaks`, () => {
   const run = (fused: boolean) =>
     tf.tidy(() =>
       valueAndGrads((x, g, b) => {

@@ -6,17 +6,14 @@
  * @module
  */
 import { type Dnnl, type Primitive, type Ptr, ptrOf } from "./dnnl.ts";
+import { activationBackward, activationForward, type ChannelsShape } from "./activation.ts";
 import { ARG, BN_FLAGS, KIND, TAG } from "./dnnl_api.ts";
 
 /**
  * The geometry of a channels-last batch norm: `batch` examples of `spatial` rows of `c`
  * channels (a [batch, ..., c] tensor; a dense layer's [batch, c] has `spatial` 1).
  */
-export interface BatchNormShape {
-  batch: number;
-  spatial: number;
-  c: number;
-}
+export type BatchNormShape = ChannelsShape;
 
 /** Pointers of a fused batch norm forward pass (training mode). */
 export interface BatchNormForwardBuffers {
@@ -52,23 +49,15 @@ export interface BatchNormBackwardBuffers {
   dbeta: Ptr;
 }
 
-/** The descriptors of a batch norm's data ([batch, c, 1, spatial] nhwc), channels and mask. */
 /**
- * The descriptors of a batch norm's data: `rows` ([batch * spatial, c] rows of channels, the
- * shape oneDNN's batch norm parallelises best: as [1, c, 1, spatial] it ran 3x slower),
- * `flat` (every value in a row, for the elementwise activation), `data` ([batch, c, 1,
- * spatial] nhwc, for the product with the [batch, c] mask), channels and mask.
+ * The descriptors of a batch norm's data, `rows` ([batch * spatial, c] rows of channels, the
+ * shape oneDNN's batch norm parallelises best: as [1, c, 1, spatial] it ran 3x slower), and of
+ * its channels.
  */
-function bnMds(
-  dnnl: Dnnl,
-  s: BatchNormShape,
-): { rows: Uint8Array; flat: Uint8Array; data: Uint8Array; chan: Uint8Array; mask: Uint8Array } {
+function bnMds(dnnl: Dnnl, s: BatchNormShape): { rows: Uint8Array; chan: Uint8Array } {
   return {
     rows: dnnl.md([s.batch * s.spatial, s.c, 1, 1], TAG.nhwc),
-    flat: dnnl.md([s.batch * s.spatial * s.c], TAG.a),
-    data: dnnl.md([s.batch, s.c, 1, s.spatial], TAG.nhwc),
     chan: dnnl.md([s.c], TAG.a),
-    mask: dnnl.md([s.batch, s.c, 1, 1], TAG.nhwc),
   };
 }
 
@@ -88,43 +77,6 @@ function bnForward(dnnl: Dnnl, s: BatchNormShape, eps: number): Primitive {
         ARG.scale,
         chan,
       ], [ARG.shift, chan]],
-    };
-  });
-}
-
-/** ReLU with negative slope `slope`, in place (its backward pass takes it as the hint). */
-function reluForward(dnnl: Dnnl, s: BatchNormShape, slope: number): Primitive {
-  return dnnl.primitive(`eltf:${s.batch},${s.spatial},${s.c},${slope}`, () => {
-    const { flat: data } = bnMds(dnnl, s);
-    return {
-      op: (d) =>
-        dnnl.symbols.dnnl_eltwise_forward_desc_init(
-          ptrOf(d),
-          KIND.forwardTraining,
-          KIND.reluUseDst,
-          ptrOf(data),
-          slope,
-          0,
-        ),
-      mds: [[ARG.src, data], [ARG.dst, data]],
-    };
-  });
-}
-
-/** The data times the [batch, c] channel mask. */
-function maskMul(dnnl: Dnnl, s: BatchNormShape): Primitive {
-  return dnnl.primitive(`mul:${s.batch},${s.spatial},${s.c}`, () => {
-    const { data, mask } = bnMds(dnnl, s);
-    return {
-      op: (d) =>
-        dnnl.symbols.dnnl_binary_desc_init(
-          ptrOf(d),
-          KIND.binaryMul,
-          ptrOf(data),
-          ptrOf(mask),
-          ptrOf(data),
-        ),
-      mds: [[ARG.src, data], [ARG.src1, mask], [ARG.dst, data]],
     };
   });
 }
@@ -150,10 +102,7 @@ export function batchNormForward(
     [ARG.scale, b.gamma],
     [ARG.shift, b.beta],
   ]);
-  if (slope !== null) dnnl.run(reluForward(dnnl, s, slope), [[ARG.src, b.y], [ARG.dst, b.y]]);
-  if (b.mask) {
-    dnnl.run(maskMul(dnnl, s), [[ARG.src, b.y], [ARG.src1, b.mask], [ARG.dst, b.y]]);
-  }
+  activationForward(dnnl, s, slope, b.mask ? { mask: b.mask } : null, b.y, b.y);
   dnnl.wait();
 }
 
@@ -169,32 +118,9 @@ export function batchNormBackward(
   b: BatchNormBackwardBuffers,
   scratch: Ptr,
 ): void {
-  let g = b.dy;
-  if (b.mask) {
-    dnnl.run(maskMul(dnnl, s), [[ARG.src, b.dy], [ARG.src1, b.mask], [ARG.dst, scratch]]);
-    g = scratch;
-  }
-  if (slope !== null) {
-    // the activation's derivative from the sign of its output (a mask keeps the sign)
-    const act = dnnl.primitive(`eltb:${s.batch},${s.spatial},${s.c},${slope}`, () => {
-      const { flat: data } = bnMds(dnnl, s);
-      return {
-        op: (d) =>
-          dnnl.symbols.dnnl_eltwise_backward_desc_init(
-            ptrOf(d),
-            KIND.reluUseDst,
-            ptrOf(data),
-            ptrOf(data),
-            slope,
-            0,
-          ),
-        hint: reluForward(dnnl, s, slope).pd,
-        mds: [[ARG.dst, data], [ARG.diffDst, data], [ARG.diffSrc, data]],
-      };
-    });
-    dnnl.run(act, [[ARG.dst, b.y], [ARG.diffDst, g], [ARG.diffSrc, scratch]]);
-    g = scratch;
-  }
+  const scale = b.mask ? { mask: b.mask } : null;
+  activationBackward(dnnl, s, slope, scale, { y: b.y, dy: b.dy, dx: scratch });
+  const g = slope === null && !scale ? b.dy : scratch;
   const bwd = dnnl.primitive(`bnb:${s.batch},${s.spatial},${s.c},${eps}`, () => {
     const { rows: data, chan } = bnMds(dnnl, s);
     return {
