@@ -15,7 +15,7 @@ import {
   editLatents,
   editSuccess,
 } from "./class_directions.ts";
-import { projectImage } from "./projection.ts";
+import { projectImages } from "./projection.ts";
 
 /** Options of {@link latentEditTranslations}. */
 export interface LatentTranslationOptions {
@@ -53,12 +53,8 @@ export async function latentEditTranslations(
     strength = tried.find((r) => r.toShare >= 0.9)?.strength ?? 3;
   }
   const direction = classDirection(latents, from, to), zDim = generator.config.zDim;
-  const n = sources.length / 784, z = new Float32Array(n * zDim);
-  for (let i = 0; i < n; i++) {
-    const p = await projectImage(generator, sources.subarray(i * 784, (i + 1) * 784), {
-      steps: projectionSteps,
-    });
-    z.set(p.z, i * zDim);
-  }
+  const projected = await projectImages(generator, sources, { steps: projectionSteps });
+  const z = new Float32Array(projected.length * zDim);
+  projected.forEach((p, i) => z.set(p.z, i * zDim));
   return { images: await generator.fromLatents(editLatents(z, direction, strength)), strength };
 }

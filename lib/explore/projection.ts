@@ -62,20 +62,78 @@ export async function projectImage(
   target: Float32Array,
   options: ProjectionOptions = {},
 ): Promise<Projection> {
-  const { steps = 300, learningRate = 0.05, starts = 4, seed = 0, priorWeight = 0.01 } = options;
   if (target.length !== 784) {
     throw new Error(`projectImage: the target has ${target.length} values, not 784`);
   }
+  return (await projectGroup(generator, target, options))[0];
+}
+
+/** Options of {@link projectImages}. */
+export interface ProjectImagesOptions extends Omit<ProjectionOptions, "onStep"> {
+  /** Images projected together in one batch of `group x starts` latents. Default 16. */
+  group?: number;
+}
+
+/**
+ * Projects each of `targets` (n images of 784 values in [0, 1]) as {@link projectImage} does,
+ * `group` images at a time in one batch: the same starts, steps and result per image (each
+ * latent's loss and Adam update depend on its own row only), at the cost of a few large
+ * batches instead of n small ones. Leaves no tensors behind.
+ *
+ * @example
+ * ```ts
+ * const [first, second] = await projectImages(dcgan, twoImages, { steps: 200 });
+ * console.log(first.mse, second.z.length);
+ * ```
+ */
+export async function projectImages(
+  generator: Generator,
+  targets: Float32Array,
+  options: ProjectImagesOptions = {},
+): Promise<Projection[]> {
+  if (targets.length % 784 !== 0) {
+    throw new Error(`projectImages: ${targets.length} values are not whole 28x28 images`);
+  }
+  const { group = 16 } = options;
+  const out: Projection[] = [];
+  for (let i = 0; i < targets.length / 784; i += group) {
+    out.push(
+      ...await projectGroup(generator, targets.subarray(i * 784, (i + group) * 784), options),
+    );
+  }
+  return out;
+}
+
+/** Projects the images of `targets` together: `starts` latents each, rows of one batch. */
+async function projectGroup(
+  generator: Generator,
+  targets: Float32Array,
+  options: ProjectionOptions,
+): Promise<Projection[]> {
+  const { steps = 300, learningRate = 0.05, starts = 4, seed = 0, priorWeight = 0.01 } = options;
+  const n = targets.length / 784, rows = n * starts;
   const zDim = generator.config.zDim;
   const classes = generator.conditional
-    ? new Int32Array(starts).fill(options.classOf ?? 0)
+    ? new Int32Array(rows).fill(options.classOf ?? 0)
     : undefined;
   const labels = classes && generator.oneHot(classes);
-  const init = new Rng(seed).fillNormal(new Float32Array(starts * zDim));
-  const z = tf.tidy(() => tf.variable(tf.tensor2d(init, [starts, zDim])));
-  const goal = tf.tidy(() => tf.tile(tf.tensor4d(target, [1, 28, 28, 1]), [starts, 1, 1, 1]));
+  // every image starts from the same seeded points, as it would alone
+  const first = new Rng(seed).fillNormal(new Float32Array(starts * zDim));
+  const init = new Float32Array(rows * zDim);
+  for (let i = 0; i < n; i++) init.set(first, i * starts * zDim);
+  const z = tf.tidy(() => tf.variable(tf.tensor2d(init, [rows, zDim])));
+  // image i in rows i * starts .. (i + 1) * starts - 1
+  const goal = tf.tidy(() =>
+    tf.reshape(
+      tf.tile(tf.tensor4d(targets, [n, 1, 28, 28]), [1, starts, 1, 1]),
+      [rows, 28, 28, 1],
+    )
+  );
   const optimizer = tf.train.adam(learningRate);
-  const history: number[] = [];
+  const histories: number[][] = Array.from({ length: n }, () => []);
+  /** Per image, the smallest of its starts' errors. */
+  const bestOf = (errors: ArrayLike<number>, i: number) =>
+    Math.min(...Array.from({ length: starts }, (_, s) => errors[i * starts + s]));
   // per start: pixel error, and that plus the prior (what is minimised)
   const losses = () => {
     // G's forward pass in evaluation mode, recorded for the gradient in z
@@ -101,16 +159,28 @@ export async function projectImage(
       });
       const errors = await pixel.data();
       pixel.dispose();
-      history.push(Math.min(...errors));
-      options.onStep?.(step, history[step - 1]);
+      histories.forEach((h, i) => h.push(bestOf(errors, i)));
+      options.onStep?.(step, histories[0][step - 1]);
     }
     const errors = await readTidyAsync(() => losses().pixel);
-    const best = errors.indexOf(Math.min(...errors));
-    const bestZ = (await z.data() as Float32Array).slice(best * zDim, (best + 1) * zDim);
-    const image = await generator.fromLatents(bestZ, {
-      classes: classes?.subarray(best, best + 1),
-    });
-    return { z: bestZ, image, mse: meanSquaredError(image, target), history };
+    const zs = await z.data() as Float32Array;
+    const results: Projection[] = [];
+    for (let i = 0; i < n; i++) {
+      const best = i * starts + Array.from({ length: starts }, (_, s) => errors[i * starts + s])
+        .indexOf(bestOf(errors, i));
+      const bestZ = zs.slice(best * zDim, (best + 1) * zDim);
+      const image = await generator.fromLatents(bestZ, {
+        classes: classes?.subarray(best, best + 1),
+      });
+      const target = targets.subarray(i * 784, (i + 1) * 784);
+      results.push({
+        z: bestZ,
+        image,
+        mse: meanSquaredError(image, target),
+        history: histories[i],
+      });
+    }
+    return results;
   } finally {
     tf.dispose([z, goal, ...(labels ? [labels] : [])]);
     optimizer.dispose();

@@ -12,6 +12,7 @@ import {
   meanSquaredError,
   nearestImage,
   projectImage,
+  projectImages,
   Rng,
 } from "../../lib/mod.ts";
 import { smallConfig } from "../_support/small_config.ts";
@@ -30,6 +31,26 @@ Deno.test("projecting an image G drew finds a z that draws it again, and leaks n
   assert.ok(p.history.at(-1)! < 0.75 * p.history[0], `${p.history[0]} -> ${p.history.at(-1)}`);
   assert.ok(Math.abs(p.mse - meanSquaredError(await g.fromLatents(p.z), target)) < 1e-6);
   await assert.rejects(() => projectImage(g, new Float32Array(10)), /10 values, not 784/);
+  g.dispose();
+});
+
+Deno.test("images projected together in groups find what each finds alone, and leak no tensors", async () => {
+  const g = Generator.create({ ...smallConfig("dcgan").model, initStd: 0.3 }, 0);
+  const targets = await g.fromLatents(new Rng(7).fillNormal(new Float32Array(3 * 100)));
+  const options = { steps: 20, starts: 2, seed: 1 };
+  const before = tf.memory().numTensors;
+  const together = await projectImages(g, targets, { ...options, group: 2 }); // groups of 2, 1
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(together.length, 3);
+  for (let i = 0; i < 3; i++) {
+    const alone = await projectImage(g, targets.subarray(i * 784, (i + 1) * 784), options);
+    const both = together[i];
+    assert.equal(both.history.length, 20);
+    assert.ok(Math.abs(both.mse - alone.mse) < 1e-5, `image ${i}: ${both.mse} vs ${alone.mse}`);
+    const dz = both.z.reduce((m, v, d) => Math.max(m, Math.abs(v - alone.z[d])), 0);
+    assert.ok(dz < 1e-3, `image ${i}: z moved by ${dz}`);
+  }
+  await assert.rejects(() => projectImages(g, new Float32Array(1000)), /not whole 28x28 images/);
   g.dispose();
 });
 
