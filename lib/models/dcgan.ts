@@ -33,7 +33,7 @@ import {
   conv2d,
   convTranspose2d,
   type ForwardContext,
-  leakyReluDropout2d,
+  leakyReluDropout,
   normalInit,
   ParamStore,
   requireLabels,
@@ -145,7 +145,7 @@ export function dcganDiscriminator(
           x = batchNorm(x, l.bn, bnConfig, ctx, act, config.dropout) as tf.Tensor4D;
           trace?.(`bn${i + 1}`, x);
         } else {
-          x = leakyReluDropout2d(x, config.leak, config.dropout, ctx);
+          x = leakyReluDropout(x, config.leak, config.dropout, ctx);
         }
       });
       const map = conv2d(x, weight(outW, 3, ctx), 1, 0); //             [b, 1, 1, 1]

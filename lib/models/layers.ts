@@ -204,8 +204,9 @@ function activate(x: tf.Tensor, act: BatchNormActivation): tf.Tensor {
  * statistics (biased variance) and updates the running statistics (unbiased variance), as
  * PyTorch does; in evaluation mode it uses the running statistics.
  *
- * `dropout2dRate` > 0 adds channel dropout after the activation, exactly as
- * {@link dropout2d} (same random draws, same values).
+ * `dropoutRate` > 0 adds dropout after the activation, with the random draws and values of
+ * {@link dropout2d} on NHWC (channel dropout) and of {@link dropout} on [N, C] (there a channel
+ * of an example is one element).
  *
  * The training path is one fused operation with a hand-written gradient (see
  * `fused_batch_norm.ts`): tfjs's composite BatchNorm gradient (Tile, Mean and Sum over
@@ -217,7 +218,7 @@ export function batchNorm(
   config: BatchNormConfig,
   ctx: ForwardContext,
   act: BatchNormActivation = { kind: "none" },
-  dropout2dRate = 0,
+  dropoutRate = 0,
 ): tf.Tensor {
   if (!ctx.training) {
     return activate(
@@ -225,7 +226,7 @@ export function batchNorm(
       act,
     );
   }
-  const mask = channelDropoutMask(x, dropout2dRate, ctx);
+  const mask = channelDropoutMask(x, dropoutRate, ctx);
   const c = x.shape[x.shape.length - 1], n = x.size / c, m = config.momentum;
   // The running statistics are updated outside any gradient: assign() is not recorded.
   if (ctx.twiceDifferentiable || onDevice()) {
@@ -335,20 +336,29 @@ export function channelDropoutMask(
 }
 
 /**
- * `dropout2d(leakyRelu(x, alpha), rate, ctx)` as one fused operation in training mode (same
- * random draws and values, fewer kernels; see `fused_batch_norm.ts`).
+ * `leakyRelu(x, alpha)` followed by dropout as one fused operation in training mode (fewer
+ * kernels; see `fused_batch_norm.ts`): on a [batch, c] tensor element dropout, exactly as
+ * `dropout(leakyRelu(x, alpha), rate, ctx)` (PyTorch `nn.Dropout`); on NHWC channel dropout,
+ * exactly as {@link dropout2d} (`nn.Dropout2d`). Same random draws, same values.
+ *
+ * @example
+ * ```ts
+ * // the MLP discriminator's hidden activation (A.1): LeakyReLU(0.2), then Dropout(0.3)
+ * const h = leakyReluDropout(linear(x, fc.w, fc.b), 0.2, 0.3, { training: true, rng });
+ * ```
  */
-export function leakyReluDropout2d(
-  x: tf.Tensor4D,
+export function leakyReluDropout<T extends tf.Tensor>(
+  x: T,
   alpha: number,
   rate: number,
   ctx: ForwardContext,
-): tf.Tensor4D {
+): T {
   const mask = channelDropoutMask(x, rate, ctx);
   if (!mask) return tf.leakyRelu(x, alpha);
   if (ctx.twiceDifferentiable || onDevice()) {
-    const [b, , , c] = x.shape;
-    return tf.mul(tf.leakyRelu(x, alpha), tf.tensor4d(mask, [b, 1, 1, c]));
+    const [b, c] = [x.shape[0], x.shape[x.shape.length - 1]];
+    const maskShape = [b, ...x.shape.slice(1, -1).map(() => 1), c];
+    return tf.mul(tf.leakyRelu(x, alpha), tf.tensor(mask, maskShape));
   }
-  return fusedLeakyReluMask(x, alpha, mask) as tf.Tensor4D;
+  return fusedLeakyReluMask(x, alpha, mask) as T;
 }

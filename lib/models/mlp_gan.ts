@@ -14,8 +14,8 @@ import type { Rng } from "../random.ts";
 import {
   batchNorm,
   batchNormVars,
-  dropout,
   type ForwardContext,
+  leakyReluDropout,
   linear,
   ParamStore,
   xavierUniform,
@@ -49,9 +49,16 @@ export function mlpGenerator(config: ModelConfig, rng: Rng): Network {
       hidden.forEach(({ fc, bn }, i) => {
         x = linear(x, fc.w, fc.b); //                       [b, 256] / [b, 512] / [b, 1024]
         trace?.(`fc${i + 1}`, x);
-        x = batchNorm(x, bn, bnConfig, ctx, { kind: "leakyRelu", alpha: config.leak });
+        // Dropout fused into the batch norm: on [b, c] its channel mask is element dropout
+        x = batchNorm(
+          x,
+          bn,
+          bnConfig,
+          ctx,
+          { kind: "leakyRelu", alpha: config.leak },
+          config.dropout,
+        );
         trace?.(`bn${i + 1}`, x);
-        x = dropout(x, config.dropout, ctx);
       });
       x = tf.tanh(linear(x, out.w, out.b)); //              [b, 784]
       trace?.("fc4", x);
@@ -80,9 +87,9 @@ export function mlpDiscriminator(config: ModelConfig, rng: Rng): Network {
     apply(images: tf.Tensor, ctx: ForwardContext, trace?: LayerTrace): tf.Tensor {
       let x = tf.reshape(images, [-1, IMAGE_PIXELS]); //     [b, 784]
       hidden.forEach((fc, i) => {
-        x = tf.leakyRelu(linear(x, weight(fc.w, i, ctx), fc.b), config.leak); // [b, 1024] / [b, 512] / [b, 256]
+        x = linear(x, weight(fc.w, i, ctx), fc.b); //         [b, 1024] / [b, 512] / [b, 256]
+        x = leakyReluDropout(x, config.leak, config.dropout, ctx);
         trace?.(`fc${i + 1}`, x);
-        x = dropout(x, config.dropout, ctx);
       });
       x = linear(x, weight(out.w, 3, ctx), out.b); //        [b, 1] logit
       trace?.("fc4", x);

@@ -2,6 +2,14 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { fusedBatchNormTrain, fusedLeakyReluMask } from "../../lib/models/fused_batch_norm.ts";
 import type { BatchNormActivation } from "../../lib/mod.ts";
+import {
+  batchNorm,
+  batchNormVars,
+  dropout,
+  leakyReluDropout,
+  ParamStore,
+} from "../../lib/models/layers.ts";
+import { Rng } from "../../lib/random.ts";
 import { initWasm, kernelEngine, memorySnapshot, onCpu } from "../backend/wasm/test_util.ts";
 
 await initWasm();
@@ -117,4 +125,36 @@ Deno.test(`fused LeakyReLU times a gain on ${kernelEngine()} equals tfjs's Leaky
     assert.deepEqual(got.dataSync(), expected.dataSync(), `[${shape}]`);
     tf.dispose([got, expected]);
   }
+});
+
+Deno.test(`on ${kernelEngine()}, the MLP's fused dropout on [batch, c] draws and computes what nn.Dropout after the activation does, gradients included`, () => {
+  const store = new ParamStore();
+  const bn = batchNormVars(store, "bn", 48, new Rng(1), 0);
+  const cfg = { momentum: 0.1, eps: 1e-5 };
+  const act = { kind: "leakyRelu", alpha: 0.2 } as const;
+  // the MLP's D layer (LeakyReLU, Dropout) and G layer (BN, LeakyReLU, Dropout)
+  const layers = (fused: boolean, rng: Rng) => (x: tf.Tensor) => {
+    const ctx = { training: true, rng, updateStats: false };
+    const d = fused ? leakyReluDropout(x, 0.2, 0.3, ctx) : dropout(tf.leakyRelu(x, 0.2), 0.3, ctx);
+    const g = fused
+      ? batchNorm(x, bn, cfg, ctx, act, 0.3)
+      : dropout(batchNorm(x, bn, cfg, ctx, act), 0.3, ctx);
+    return tf.concat([d, g]);
+  };
+  const run = (fused: boolean) =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([16, 48], 0, 2, "float32", 5);
+      const w = tf.randomNormal([32, 48], 0, 1, "float32", 6);
+      const f = layers(fused, new Rng(9));
+      const y = f(x);
+      const g = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(layers(fused, new Rng(9))(v), w)) as tf.Scalar
+      )(x);
+      return tf.concat([tf.reshape(y, [-1]), tf.reshape(g, [-1])]);
+    });
+  const expected = run(false), got = run(true);
+  assert.deepEqual(got.dataSync(), expected.dataSync());
+  assert.ok(expected.dataSync().some((v) => v === 0), "some units dropped");
+  tf.dispose([got, expected]);
+  store.dispose();
 });
