@@ -157,3 +157,12 @@ export function activationBackward(
   if (slope === null) return;
   dnnl.run(reluBackward(dnnl, s, slope), [[ARG.dst, b.y], [ARG.diffDst, g], [ARG.diffSrc, b.dx]]);
 }
+
+/**
+ * y = tanh(x) over `n` float32 values (`x` may be `y`): oneDNN's eltwise tanh, within 2e-7 of
+ * `Math.tanh` (tested). Queued: the caller waits before reading y.
+ */
+export function tanhForward(dnnl: Dnnl, n: number, x: Ptr, y: Ptr): void {
+  const s = { batch: 1, spatial: 1, c: n };
+  dnnl.run(eltwise(dnnl, s, KIND.eltwiseTanh, 0), [[ARG.src, x], [ARG.dst, y]]);
+}

@@ -26,6 +26,7 @@ export const KIND = {
   backward: 128,
   convolutionDirect: 1,
   reluUseDst: 256,
+  eltwiseTanh: 47,
   eltwiseLinear: 127,
   eltwiseSqrt: 111,
   binaryAdd: 131056,

@@ -2,7 +2,7 @@
  * The native engine's tfjs kernels, registered on the `wasm` backend over the wasm pack: the
  * convolutions (forward, and both gradients; the backward-data pass is also the transposed
  * convolution's forward) on oneDNN's primitives, and every matrix product (any transpose,
- * batched, fused with bias and activation) on oneDNN's GEMM. They read and write the tensors'
+ * batched, fused with bias and activation) on oneDNN's GEMM, and tanh on its eltwise primitive. They read and write the tensors'
  * memory on the wasm heap in place: outputs are allocated first (allocation may grow the heap
  * and detach views), then pointers are taken from fresh views.
  *
@@ -28,6 +28,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   registerKernel,
+  Tanh,
   type TensorInfo,
   unregisterKernel,
   util,
@@ -42,6 +43,7 @@ import {
   packKernelFuncs,
   runKernel,
 } from "../wasm/wasm_util.ts";
+import { tanhForward } from "./activation.ts";
 import { convolve, type ConvPass, type ConvShape, farPadding } from "./convolution.ts";
 import { type Dnnl, offsetPtr, ptrOf } from "./dnnl.ts";
 import { gemm } from "./matmul.ts";
@@ -280,12 +282,27 @@ function fusedMatMul(
   return applyActivation(backend, out, activation, preluActivationWeights, leakyreluAlpha);
 }
 
+/** tanh on oneDNN's eltwise primitive (the wasm kernel is a scalar loop: 1.7 ms for [64, 784]). */
+function tanh(args: { inputs: { x: TensorInfo }; backend: BackendWasm }) {
+  const { inputs: { x }, backend } = args;
+  if (x.dtype !== "float32" || util.sizeFromShape(x.shape) === 0) {
+    return fallback(Tanh, args as never);
+  }
+  count(Tanh, true);
+  const out = makeOutput(backend, x.shape);
+  const dnnl = activeEngine();
+  tanhForward(dnnl, util.sizeFromShape(x.shape), ptr(backend, x), ptr(backend, out));
+  dnnl.wait();
+  return out;
+}
+
 const CONFIGS: [string, unknown][] = [
   [Conv2D, conv2D],
   [Conv2DBackpropInput, conv2DBackpropInput],
   [Conv2DBackpropFilter, conv2DBackpropFilter],
   [BatchMatMul, batchMatMul],
   [_FusedMatMul, fusedMatMul],
+  [Tanh, tanh],
 ];
 
 /** The kernels the native engine registers, by name. */

@@ -114,6 +114,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "tanh on native is Math.tanh to within 2e-7, its gradient tfjs's, and leaves no tensors",
+  ignore,
+  async fn() {
+    await initBackend({ backend: "native", threads: 1 });
+    // saturated tails, the origin, and a generator output's size
+    const values = Float32Array.from({ length: 64 * 784 }, (_, i) => (i % 4001 - 2000) / 200);
+    const x = tf.tensor2d(values, [64, 784]);
+    const before = tf.memory().numTensors;
+    nativeKernelCalls.clear();
+    const [y, dx] = tf.tidy(() => [tf.tanh(x), tf.grad((v: tf.Tensor) => tf.sum(tf.tanh(v)))(x)]);
+    assert.deepEqual(nativeKernelCalls.get("Tanh"), { native: 2, fallback: 0 });
+    const [yv, gv] = [y.dataSync(), dx.dataSync()];
+    for (let i = 0; i < values.length; i++) {
+      const t = Math.tanh(values[i]);
+      assert.ok(Math.abs(yv[i] - t) <= 2e-7, `tanh(${values[i]}) = ${yv[i]}, not ${t}`);
+      assert.ok(Math.abs(gv[i] - (1 - t * t)) <= 1e-6, `tanh'(${values[i]}) = ${gv[i]}`);
+    }
+    tf.dispose([y, dx]);
+    assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+  },
+});
+
+Deno.test({
   name: "wgan-gp's second-order gradients train on native",
   ignore,
   async fn() {
