@@ -37,7 +37,13 @@ const classList = (from: number, to: number) =>
 const FLAGS = [
   RUN_FLAG,
   PRETRAINED_FLAG,
-  { name: "n", arg: "N", value: { type: "int", min: 1 }, help: "number of images", required: true },
+  {
+    name: "n",
+    arg: "N",
+    value: { type: "int", min: 1 },
+    help: "number of images (a grid's worth by default)",
+    shown: "64",
+  },
   {
     name: "out",
     arg: "FILE.npy",
@@ -76,12 +82,12 @@ const FLAGS = [
 
 const COMMAND: Command<typeof FLAGS> = {
   synopsis:
-    "deno task sample (--run DIR | --pretrained NAME) --n N (--out FILE.npy | --png FILE | both) [options]",
+    "deno task sample (--run DIR | --pretrained NAME) (--out FILE.npy | --png FILE | both) [--n N] [options]",
   flags: FLAGS,
 };
 
 async function main(flags: FlagValues<typeof FLAGS>): Promise<void> {
-  const out = flags.out, n = flags.n!;
+  const out = flags.out, n = flags.n ?? 64;
   if (out === undefined && flags.png === undefined) {
     throw new UsageError("give --out FILE.npy, --png FILE, or both");
   }

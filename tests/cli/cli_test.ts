@@ -428,9 +428,9 @@ Deno.test({
     assert.match(r.out, /wrote 16 images of mlp \(mlp, step \d+\) to /);
     assert.deepEqual(decodeNpy(fs.readFileSync(npy), npy).shape, [16, 28, 28]);
     assert.ok(fs.existsSync(png));
-    // a grid alone, as the README's first shipped-model command writes it
+    // a grid alone, as the README's first shipped-model command writes it (--n defaults to 64)
     const only = path.join(out, "only.png");
-    r = await cli("sample.ts", "--pretrained", "mlp", "--n", "64", "--png", only);
+    r = await cli("sample.ts", "--pretrained", "mlp", "--png", only);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /wrote a grid of 64 images of mlp \(mlp, step \d+\) to /);
     assert.deepEqual([...fs.readFileSync(only).subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
