@@ -165,9 +165,17 @@ export function withPrecision<T>(precision: Precision, fn: () => T): T {
   }
 }
 
-/** One line for the backend report: library, version, ISA, threads, precision. */
+/**
+ * One line for the backend report: library, version, ISA, threads, precision, and why fp32
+ * where it is (the CPU has no bfloat16 dot products, or bf16 was not asked for).
+ */
 export function describeNativeEngine(report: NativeEngineReport): string {
+  const why = report.precision === "bf16"
+    ? ""
+    : report.bf16
+    ? ", bf16 on request"
+    : ", no bf16 on this CPU";
   return `oneDNN ${report.version} (${report.library}, ${report.isa}, ${report.threads} OpenMP thread${
     report.threads === 1 ? "" : "s"
-  }, precision ${report.precision})`;
+  }, precision ${report.precision}${why})`;
 }

@@ -221,6 +221,17 @@ Deno.test({
 });
 
 Deno.test({
+  name: "at fp32 the backend line says why: no bf16 on this CPU, or bf16 only on request",
+  ignore,
+  async fn() {
+    const report = await initBackend({ backend: "native", threads: 1, precision: "auto" });
+    assert.equal(report.precision, "fp32");
+    const why = cpuHasBf16() ? "bf16 on request" : "no bf16 on this CPU";
+    assert.ok(report.detail.includes(`precision fp32, ${why})`), report.detail);
+  },
+});
+
+Deno.test({
   name: "the backend line says the precision, and withPrecision switches it for a call only",
   ignore: ignore || !cpuHasBf16(),
   async fn() {
