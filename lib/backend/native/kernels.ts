@@ -2,9 +2,10 @@
  * The native engine's tfjs kernels, registered on the `wasm` backend over the wasm pack: the
  * convolutions (forward, and both gradients; the backward-data pass is also the transposed
  * convolution's forward) on oneDNN's primitives, and every matrix product (any transpose,
- * batched, fused with bias and activation) on oneDNN's GEMM, and tanh on its eltwise primitive. They read and write the tensors'
- * memory on the wasm heap in place: outputs are allocated first (allocation may grow the heap
- * and detach views), then pointers are taken from fresh views.
+ * batched, fused with bias and activation) on oneDNN's GEMM, and tanh on its eltwise
+ * primitive. They read and write the tensors' memory on the wasm heap in place: outputs are
+ * allocated first (allocation may grow the heap and detach views), then pointers are taken from
+ * fresh views.
  *
  * Cases outside what is wired here (NCHW, dilations, broadcast batches other than 1 against
  * n, non-float32) go to the kernel the native engine replaced (the wasm pack's), so every
