@@ -131,9 +131,12 @@ async function projectGroup(
   );
   const optimizer = tf.train.adam(learningRate);
   const histories: number[][] = Array.from({ length: n }, () => []);
-  /** Per image, the smallest of its starts' errors. */
-  const bestOf = (errors: ArrayLike<number>, i: number) =>
-    Math.min(...Array.from({ length: starts }, (_, s) => errors[i * starts + s]));
+  /** Per image, the row of its start with the smallest error (the first of equals). */
+  const bestRow = (errors: ArrayLike<number>, i: number) => {
+    let best = i * starts;
+    for (let r = best + 1; r < (i + 1) * starts; r++) if (errors[r] < errors[best]) best = r;
+    return best;
+  };
   // per start: pixel error, and that plus the prior (what is minimised)
   const losses = () => {
     // G's forward pass in evaluation mode, recorded for the gradient in z
@@ -159,15 +162,14 @@ async function projectGroup(
       });
       const errors = await pixel.data();
       pixel.dispose();
-      histories.forEach((h, i) => h.push(bestOf(errors, i)));
+      histories.forEach((h, i) => h.push(errors[bestRow(errors, i)]));
       options.onStep?.(step, histories[0][step - 1]);
     }
     const errors = await readTidyAsync(() => losses().pixel);
     const zs = await z.data() as Float32Array;
     const results: Projection[] = [];
     for (let i = 0; i < n; i++) {
-      const best = i * starts + Array.from({ length: starts }, (_, s) => errors[i * starts + s])
-        .indexOf(bestOf(errors, i));
+      const best = bestRow(errors, i);
       const bestZ = zs.slice(best * zDim, (best + 1) * zDim);
       const image = await generator.fromLatents(bestZ, {
         classes: classes?.subarray(best, best + 1),

@@ -244,16 +244,14 @@ export function fusedLeakyReluMask(
   const c = x.shape[x.shape.length - 1];
   const n = x.size / c;
   const gain = typeof maskOrGain === "number";
-  // a gain is a mask of one row that every row of x uses
-  const mask = gain ? new Float32Array(c).fill(maskOrGain) : maskOrGain;
-  const rowsPerMask = gain ? n : maskRows(x, c, mask);
+  const rowsPerMask = gain ? n : maskRows(x, c, maskOrGain);
   const a = Math.fround(alpha); // tfjs kernels take alpha as float32
   const dnnl = tf.getBackend() === "wasm" ? nativeEngine() : null;
   if (dnnl) {
     // oneDNN's eltwise and binary primitives, the gradient from the output (activation.ts)
     const shape = { batch: gain ? 1 : x.shape[0], spatial: rowsPerMask, c };
     // the mask's address taken at each call, from the array the closures keep alive
-    const scale = () => gain ? { gain: maskOrGain } : { mask: ptrOf(mask) };
+    const scale = () => gain ? { gain: maskOrGain } : { mask: ptrOf(maskOrGain) };
     const op = tf.customGrad(
       // deno-lint-ignore no-explicit-any
       ((xIn: tf.Tensor, save: any) => {
@@ -277,6 +275,8 @@ export function fusedLeakyReluMask(
     );
     return op(x) as tf.Tensor;
   }
+  // a gain is a mask of one row that every row of x uses
+  const mask = gain ? new Float32Array(c).fill(maskOrGain) : maskOrGain;
   const op = tf.customGrad(
     // deno-lint-ignore no-explicit-any
     ((xIn: tf.Tensor, save: any) => {
